@@ -1,0 +1,195 @@
+//! The typed ENI event: what one CloudTrail record says about one network interface.
+//!
+//! One record can yield several events (RunInstances launching two instances, CreateTags on three
+//! ENIs, TerminateInstances of a batch); every event keeps the record's `event_id`, source file and
+//! record index so that it can be traced back to the evidence.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The EC2 calls that change an ENI's addresses or life.
+///
+/// The order of the variants is the tie-breaker used when several calls share one
+/// second (CloudTrail's `eventTime` has second precision): creation before attachment before
+/// address changes, and releases before detachment before deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum EventName {
+    /// `RunInstances`: a node and its primary ENI appear.
+    RunInstances,
+    /// `CreateNetworkInterface`.
+    CreateNetworkInterface,
+    /// `CreateTags` on one or more ENIs.
+    CreateTags,
+    /// `AttachNetworkInterface`.
+    AttachNetworkInterface,
+    /// `ModifyNetworkInterfaceAttribute` (delete-on-termination, security groups, description).
+    ModifyNetworkInterfaceAttribute,
+    /// `AssignPrivateIpAddresses` (secondary IPv4 addresses or /28 prefixes).
+    AssignPrivateIpAddresses,
+    /// `AssignIpv6Addresses` (IPv6 addresses or prefixes).
+    AssignIpv6Addresses,
+    /// `UnassignPrivateIpAddresses`.
+    UnassignPrivateIpAddresses,
+    /// `UnassignIpv6Addresses`.
+    UnassignIpv6Addresses,
+    /// `DetachNetworkInterface`.
+    DetachNetworkInterface,
+    /// `DeleteNetworkInterface`.
+    DeleteNetworkInterface,
+    /// `TerminateInstances`: the node's delete-on-termination ENIs end with it.
+    TerminateInstances,
+}
+
+impl EventName {
+    /// Every kept event name, in tie-breaking order.
+    pub const ALL: [EventName; 12] = [
+        EventName::RunInstances,
+        EventName::CreateNetworkInterface,
+        EventName::CreateTags,
+        EventName::AttachNetworkInterface,
+        EventName::ModifyNetworkInterfaceAttribute,
+        EventName::AssignPrivateIpAddresses,
+        EventName::AssignIpv6Addresses,
+        EventName::UnassignPrivateIpAddresses,
+        EventName::UnassignIpv6Addresses,
+        EventName::DetachNetworkInterface,
+        EventName::DeleteNetworkInterface,
+        EventName::TerminateInstances,
+    ];
+
+    /// The name exactly as CloudTrail writes it in `eventName`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::RunInstances => "RunInstances",
+            EventName::CreateNetworkInterface => "CreateNetworkInterface",
+            EventName::CreateTags => "CreateTags",
+            EventName::AttachNetworkInterface => "AttachNetworkInterface",
+            EventName::ModifyNetworkInterfaceAttribute => "ModifyNetworkInterfaceAttribute",
+            EventName::AssignPrivateIpAddresses => "AssignPrivateIpAddresses",
+            EventName::AssignIpv6Addresses => "AssignIpv6Addresses",
+            EventName::UnassignPrivateIpAddresses => "UnassignPrivateIpAddresses",
+            EventName::UnassignIpv6Addresses => "UnassignIpv6Addresses",
+            EventName::DetachNetworkInterface => "DetachNetworkInterface",
+            EventName::DeleteNetworkInterface => "DeleteNetworkInterface",
+            EventName::TerminateInstances => "TerminateInstances",
+        }
+    }
+
+    /// Parses a CloudTrail `eventName`; `None` for every call cnitrail does not keep.
+    pub fn parse(name: &str) -> Option<EventName> {
+        EventName::ALL.into_iter().find(|n| n.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for EventName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who made the call, as far as the record (and earlier records about the same ENI) can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Actor {
+    /// The VPC CNI's ipamd (`aws-node`).
+    Cni,
+    /// The VPC resource controller (trunk and branch ENIs for security groups for pods).
+    ResourceController,
+    /// Anyone else: load balancers, Lambda, people, other tools.
+    Other,
+}
+
+impl Actor {
+    /// The name used in output and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Cni => "cni",
+            Actor::ResourceController => "resource-controller",
+            Actor::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One private IPv4 address on an ENI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivateIp {
+    /// The address, as CloudTrail wrote it.
+    pub address: String,
+    /// True for the ENI's primary address (never handed to pods).
+    pub primary: bool,
+}
+
+/// One ENI-related call, normalised from whatever shape the record had.
+///
+/// Lists are empty (never absent) when the record carried none. For failed calls the
+/// address lists hold what the request named, since nothing was assigned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EniEvent {
+    /// CloudTrail `eventID`; duplicates of it are dropped by the scan.
+    pub event_id: String,
+    /// CloudTrail `eventTime`, UTC, second precision.
+    pub event_time: DateTime<Utc>,
+    /// The EC2 call.
+    pub event_name: EventName,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `recipientAccountId`, else the caller's account.
+    pub account: Option<String>,
+    /// The ENI the call acted on, when the record names one (Detach names only the attachment).
+    pub eni_id: Option<String>,
+    /// The instance (node): from the request, the response, or the CNI's tags.
+    pub instance_id: Option<String>,
+    /// `eni-attach-…` id.
+    pub attachment_id: Option<String>,
+    /// Subnet of the ENI.
+    pub subnet_id: Option<String>,
+    /// VPC of the ENI.
+    pub vpc_id: Option<String>,
+    /// Device index of an attachment.
+    pub device_index: Option<i64>,
+    /// Private IPv4 addresses, primary flagged.
+    pub private_ips: Vec<PrivateIp>,
+    /// IPv4 prefixes (`/28` with prefix delegation).
+    pub ipv4_prefixes: Vec<String>,
+    /// IPv6 addresses.
+    pub ipv6_addresses: Vec<String>,
+    /// IPv6 prefixes.
+    pub ipv6_prefixes: Vec<String>,
+    /// `secondaryPrivateIpAddressCount` requested.
+    pub requested_ipv4_count: Option<i64>,
+    /// `ipv4PrefixCount` requested.
+    pub requested_ipv4_prefix_count: Option<i64>,
+    /// `ipv6AddressCount` requested.
+    pub requested_ipv6_count: Option<i64>,
+    /// `ipv6PrefixCount` requested.
+    pub requested_ipv6_prefix_count: Option<i64>,
+    /// ENI description (`aws-K8S-i-…` for the CNI's ENIs).
+    pub description: Option<String>,
+    /// Error code with the `Client.`/`Server.` class stripped (`RequestLimitExceeded`).
+    pub error_code: Option<String>,
+    /// Error code as CloudTrail wrote it (`Client.RequestLimitExceeded`).
+    pub error_code_raw: Option<String>,
+    /// `errorMessage`.
+    pub error_message: Option<String>,
+    /// `userIdentity.arn`.
+    pub caller_arn: Option<String>,
+    /// Role session name: an instance id for the node role, a number for IRSA.
+    pub session_name: Option<String>,
+    /// `userAgent`.
+    pub user_agent: Option<String>,
+    /// Who made the call.
+    pub actor: Actor,
+    /// CNI version from the user agent, when it carries one.
+    pub cni_version: Option<String>,
+    /// The file or object the record came from.
+    pub source_file: Arc<str>,
+    /// Zero-based index of the record in that file.
+    pub record_index: u64,
+}
