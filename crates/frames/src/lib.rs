@@ -1,1 +1,307 @@
-//! placeholder
+//! # cnitrail-frames
+//!
+//! cnitrail's public data model as polars DataFrames, and the Parquet writer for it.
+//!
+//! The events table has one row per [`EniEvent`], with the columns of [`EVENT_COLUMNS`] in that
+//! order. Timestamps are `Datetime(Microseconds, "UTC")`: Spark refuses nanosecond Parquet
+//! timestamps, and DuckDB, pyarrow and Athena read microseconds (docs/schema.md).
+#![deny(missing_docs)]
+
+use cnitrail_core::EniEvent;
+use polars::prelude::*;
+use std::io::Write;
+
+/// A column of a table: its name, type and meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    /// Column name (snake_case, stable).
+    pub name: &'static str,
+    /// Its type.
+    pub dtype: ColumnType,
+    /// What it holds.
+    pub doc: &'static str,
+}
+
+/// The few column types cnitrail uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    /// UTF-8 text, nullable.
+    String,
+    /// 64-bit signed integer, nullable.
+    Int64,
+    /// UTC timestamp in microseconds.
+    TimestampUtc,
+    /// List of text.
+    StringList,
+}
+
+impl ColumnType {
+    /// The polars type.
+    pub fn dtype(self) -> DataType {
+        match self {
+            ColumnType::String => DataType::String,
+            ColumnType::Int64 => DataType::Int64,
+            ColumnType::TimestampUtc => {
+                DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            }
+            ColumnType::StringList => DataType::List(Box::new(DataType::String)),
+        }
+    }
+}
+
+macro_rules! col {
+    ($name:literal, $t:ident, $doc:literal) => {
+        ColumnSpec {
+            name: $name,
+            dtype: ColumnType::$t,
+            doc: $doc,
+        }
+    };
+}
+
+/// The events table, in column order. The same names are the keys of `--format jsonl`.
+pub const EVENT_COLUMNS: &[ColumnSpec] = &[
+    col!("event_id", String, "CloudTrail eventID (unique; duplicates are dropped)"),
+    col!("event_time", TimestampUtc, "CloudTrail eventTime, UTC"),
+    col!("event_name", String, "EC2 API call, e.g. AssignPrivateIpAddresses"),
+    col!("region", String, "awsRegion"),
+    col!("account", String, "recipientAccountId, else the caller's account"),
+    col!("eni_id", String, "network interface acted on (null for DetachNetworkInterface, which names only the attachment)"),
+    col!("instance_id", String, "instance (node) from the request, response, or the CNI's tag/description"),
+    col!("attachment_id", String, "eni-attach-… id"),
+    col!("subnet_id", String, "subnet of the ENI"),
+    col!("vpc_id", String, "VPC of the ENI"),
+    col!("device_index", Int64, "device index of an attachment"),
+    col!("private_ips", StringList, "private IPv4 addresses (for failed calls: the ones the request named)"),
+    col!("primary_ip", String, "the ENI's primary IPv4 address, when the record lists it"),
+    col!("ipv4_prefixes", StringList, "IPv4 prefixes (/28 with prefix delegation)"),
+    col!("ipv6_addresses", StringList, "IPv6 addresses"),
+    col!("ipv6_prefixes", StringList, "IPv6 prefixes"),
+    col!("requested_ipv4_count", Int64, "secondaryPrivateIpAddressCount requested"),
+    col!("requested_ipv4_prefix_count", Int64, "ipv4PrefixCount requested"),
+    col!("requested_ipv6_count", Int64, "ipv6AddressCount requested"),
+    col!("requested_ipv6_prefix_count", Int64, "ipv6PrefixCount requested"),
+    col!("description", String, "ENI description (aws-K8S-i-… for the CNI's ENIs)"),
+    col!("error_code", String, "error code without its Client./Server. class"),
+    col!("error_code_raw", String, "error code as CloudTrail wrote it"),
+    col!("error_message", String, "errorMessage"),
+    col!("caller_arn", String, "userIdentity.arn"),
+    col!("session_name", String, "role session name (instance id for the node role, a number for IRSA)"),
+    col!("user_agent", String, "userAgent"),
+    col!("actor", String, "cni, resource-controller or other"),
+    col!("cni_version", String, "CNI version from the user agent, when it carries one"),
+    col!("source_file", String, "file or object the record came from"),
+    col!("record_index", Int64, "zero-based index of the record in that file"),
+];
+
+/// The schema of the events table.
+pub fn events_schema() -> Schema {
+    EVENT_COLUMNS
+        .iter()
+        .map(|c| Field::new(c.name.into(), c.dtype.dtype()))
+        .collect()
+}
+
+fn strings<'a>(
+    name: &str,
+    events: &'a [EniEvent],
+    f: impl Fn(&'a EniEvent) -> Option<&'a str>,
+) -> Column {
+    Column::new(name.into(), events.iter().map(f).collect::<Vec<_>>())
+}
+
+fn ints(name: &str, events: &[EniEvent], f: impl Fn(&EniEvent) -> Option<i64>) -> Column {
+    Column::new(name.into(), events.iter().map(f).collect::<Vec<_>>())
+}
+
+fn s(o: &Option<String>) -> Option<&str> {
+    o.as_deref()
+}
+
+fn lists<'a, I>(name: &str, events: &'a [EniEvent], f: impl Fn(&'a EniEvent) -> I) -> Column
+where
+    I: Iterator<Item = &'a str>,
+{
+    let mut b = ListStringChunkedBuilder::new(name.into(), events.len(), events.len() * 2);
+    for e in events {
+        b.append_values_iter(f(e));
+    }
+    b.finish().into_series().into_column()
+}
+
+/// The events as a DataFrame with the columns of [`EVENT_COLUMNS`].
+pub fn events_frame(events: &[EniEvent]) -> PolarsResult<DataFrame> {
+    let micros: Vec<i64> = events
+        .iter()
+        .map(|e| e.event_time.timestamp_micros())
+        .collect();
+    let time = Int64Chunked::from_vec("event_time".into(), micros)
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series()
+        .into_column();
+    let columns = vec![
+        strings("event_id", events, |e| Some(e.event_id.as_str())),
+        time,
+        strings("event_name", events, |e| Some(e.event_name.as_str())),
+        strings("region", events, |e| s(&e.region)),
+        strings("account", events, |e| s(&e.account)),
+        strings("eni_id", events, |e| s(&e.eni_id)),
+        strings("instance_id", events, |e| s(&e.instance_id)),
+        strings("attachment_id", events, |e| s(&e.attachment_id)),
+        strings("subnet_id", events, |e| s(&e.subnet_id)),
+        strings("vpc_id", events, |e| s(&e.vpc_id)),
+        ints("device_index", events, |e| e.device_index),
+        lists("private_ips", events, |e| {
+            e.private_ips.iter().map(|p| p.address.as_str())
+        }),
+        strings("primary_ip", events, |e| e.primary_ip()),
+        lists("ipv4_prefixes", events, |e| e.ipv4_prefixes.iter().map(String::as_str)),
+        lists("ipv6_addresses", events, |e| e.ipv6_addresses.iter().map(String::as_str)),
+        lists("ipv6_prefixes", events, |e| e.ipv6_prefixes.iter().map(String::as_str)),
+        ints("requested_ipv4_count", events, |e| e.requested_ipv4_count),
+        ints("requested_ipv4_prefix_count", events, |e| e.requested_ipv4_prefix_count),
+        ints("requested_ipv6_count", events, |e| e.requested_ipv6_count),
+        ints("requested_ipv6_prefix_count", events, |e| e.requested_ipv6_prefix_count),
+        strings("description", events, |e| s(&e.description)),
+        strings("error_code", events, |e| s(&e.error_code)),
+        strings("error_code_raw", events, |e| s(&e.error_code_raw)),
+        strings("error_message", events, |e| s(&e.error_message)),
+        strings("caller_arn", events, |e| s(&e.caller_arn)),
+        strings("session_name", events, |e| s(&e.session_name)),
+        strings("user_agent", events, |e| s(&e.user_agent)),
+        strings("actor", events, |e| Some(e.actor.as_str())),
+        strings("cni_version", events, |e| s(&e.cni_version)),
+        strings("source_file", events, |e| Some(&*e.source_file)),
+        ints("record_index", events, |e| Some(e.record_index as i64)),
+    ];
+    DataFrame::new(events.len(), columns)
+}
+
+/// Writes events to Parquet in row groups, holding at most one batch in memory.
+///
+/// zstd compression, microsecond UTC timestamps, statistics on every column.
+pub struct ParquetEventWriter<W: Write> {
+    writer: polars::io::parquet::write::BatchedWriter<W>,
+    batch: Vec<EniEvent>,
+    batch_size: usize,
+}
+
+impl<W: Write> ParquetEventWriter<W> {
+    /// Rows per row group: large enough for Athena's splits, small enough to stay in memory.
+    pub const DEFAULT_BATCH: usize = 256 * 1024;
+
+    /// Starts a Parquet file on `out`.
+    pub fn new(out: W) -> PolarsResult<Self> {
+        let writer = ParquetWriter::new(out)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_statistics(StatisticsOptions::full())
+            .batched(&events_schema())?;
+        Ok(ParquetEventWriter {
+            writer,
+            batch: Vec::new(),
+            batch_size: Self::DEFAULT_BATCH,
+        })
+    }
+
+    /// Adds one event; writes a row group when the batch is full.
+    pub fn push(&mut self, event: EniEvent) -> PolarsResult<()> {
+        self.batch.push(event);
+        if self.batch.len() >= self.batch_size {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> PolarsResult<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let df = events_frame(&self.batch)?;
+        self.writer.write_batch(&df)?;
+        self.batch.clear();
+        Ok(())
+    }
+
+    /// Writes what is left and the footer.
+    pub fn finish(mut self) -> PolarsResult<u64> {
+        self.flush()?;
+        self.writer.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone as _, Utc};
+    use cnitrail_core::{Actor, EventName, PrivateIp};
+    use std::sync::Arc;
+
+    fn event(i: u64) -> EniEvent {
+        EniEvent {
+            event_id: format!("id-{i}"),
+            event_time: Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, i as u32 % 60).unwrap(),
+            event_name: EventName::AssignPrivateIpAddresses,
+            region: Some("eu-west-1".into()),
+            account: Some("111111111111".into()),
+            eni_id: Some("eni-0bbea279695112970".into()),
+            instance_id: None,
+            attachment_id: None,
+            subnet_id: None,
+            vpc_id: None,
+            device_index: None,
+            private_ips: vec![
+                PrivateIp { address: "192.168.53.76".into(), primary: false },
+                PrivateIp { address: "192.168.41.30".into(), primary: true },
+            ],
+            ipv4_prefixes: vec![],
+            ipv6_addresses: vec![],
+            ipv6_prefixes: vec![],
+            requested_ipv4_count: Some(9),
+            requested_ipv4_prefix_count: None,
+            requested_ipv6_count: None,
+            requested_ipv6_prefix_count: None,
+            description: None,
+            error_code: None,
+            error_code_raw: None,
+            error_message: None,
+            caller_arn: None,
+            session_name: None,
+            user_agent: None,
+            actor: Actor::Cni,
+            cni_version: None,
+            source_file: Arc::from("f.json"),
+            record_index: i,
+        }
+    }
+
+    #[test]
+    fn frame_has_the_pinned_schema() {
+        let df = events_frame(&[event(0), event(1)]).unwrap();
+        assert_eq!(df.schema().as_ref(), &events_schema());
+        assert_eq!(df.height(), 2);
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let want: Vec<&str> = EVENT_COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(names, want);
+        let primary = df.column("primary_ip").unwrap().str().unwrap().get(0);
+        assert_eq!(primary, Some("192.168.41.30"));
+    }
+
+    #[test]
+    fn parquet_round_trips_with_microsecond_utc_times() {
+        let mut buf = Vec::new();
+        let mut w = ParquetEventWriter::new(&mut buf).unwrap();
+        w.batch_size = 3;
+        for i in 0..7 {
+            w.push(event(i)).unwrap();
+        }
+        w.finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(buf)).finish().unwrap();
+        assert_eq!(back.height(), 7);
+        assert_eq!(
+            back.column("event_time").unwrap().dtype(),
+            &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        );
+        let expected = events_frame(&(0..7).map(event).collect::<Vec<_>>()).unwrap();
+        assert!(back.equals_missing(&expected));
+    }
+}
