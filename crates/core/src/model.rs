@@ -135,7 +135,8 @@ pub struct PrivateIp {
 /// events table: `private_ips` is a list of addresses and `primary_ip` names the primary one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EniEvent {
-    /// CloudTrail `eventID`; duplicates of it are dropped by the scan.
+    /// CloudTrail `eventID` (else `requestID`, else `file#index` for trimmed records);
+    /// duplicates of it are dropped by the scan.
     pub event_id: String,
     /// CloudTrail `eventTime`, UTC, second precision.
     pub event_time: DateTime<Utc>,

@@ -51,11 +51,17 @@ pub struct Origin {
     pub index: u64,
 }
 
-/// Extracts the events of one framed item.
+/// Extracts the events of one framed item; items the prefilter rules out are never parsed.
 pub fn extract_item(kind: ItemKind, bytes: &[u8], origin: &Origin) -> Extracted {
     if !prefilter::may_be_relevant(bytes) {
         return Extracted::Filtered(FilterReason::NotEniCall);
     }
+    extract_item_parsed(kind, bytes, origin)
+}
+
+/// Extracts the events of one framed item by parsing it in full, whatever it holds. The
+/// reference that the prefilter is tested against; slower, same answers.
+pub fn extract_item_parsed(kind: ItemKind, bytes: &[u8], origin: &Origin) -> Extracted {
     let value: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return Extracted::Malformed(format!("invalid JSON: {e}")),
@@ -125,9 +131,12 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
     let Ok(event_time) = DateTime::parse_from_rfc3339(&time_text) else {
         return Extracted::Malformed(format!("invalid eventTime {time_text:?}"));
     };
-    let Some(event_id) = string(get(r, "eventID")) else {
-        return malformed("missing eventID");
-    };
+    // Published records are sometimes trimmed of their eventID (facts §0): fall back on the EC2
+    // request id, which is as unique, and as a last resort on the record's position.
+    let event_id = string(get(r, "eventID"))
+        .or_else(|| string(get(r, "requestID")))
+        .or_else(|| string(path(r, &["responseElements", "requestId"])))
+        .unwrap_or_else(|| format!("{}#{}", origin.file, origin.index));
 
     let identity = get(r, "userIdentity").unwrap_or(&Value::Null);
     let caller_arn = string(get(identity, "arn"));
