@@ -15,6 +15,7 @@
 //! Memory: the buffer holds the current item plus one read chunk; items larger than the limit
 //! inside a container are skipped without being held (and reported as malformed).
 
+use super::blocks;
 use memchr::memchr2;
 use std::io::{self, Read};
 
@@ -132,6 +133,12 @@ impl Skip {
     #[inline]
     fn run(&mut self, buf: &[u8], mut i: usize) -> Result<usize, ()> {
         let n = buf.len();
+        if self.depth > 0 {
+            match self.run_blocks(buf, i) {
+                Ok(end) => return Ok(end),
+                Err(next) => i = next,
+            }
+        }
         if self.scalar {
             while i < n {
                 match buf[i] {
@@ -189,6 +196,48 @@ impl Skip {
                 return Err(());
             }
         }
+    }
+}
+
+impl Skip {
+    /// Scans whole 64-byte blocks of an object or array (depth ≥ 1); `Ok(end)` when the value
+    /// closes inside them, else `Err(next)`: the first byte not yet scanned (the state is kept,
+    /// and the byte-wise loop takes the tail).
+    #[inline]
+    fn run_blocks(&mut self, buf: &[u8], mut i: usize) -> Result<usize, usize> {
+        while let Some(block) = buf.get(i..i + 64) {
+            let block: &[u8; 64] = block.try_into().map_err(|_| i)?;
+            let m = blocks::classify(block);
+            let mut carry = self.esc as u64;
+            let escaped = blocks::escaped(m.backslash, &mut carry);
+            let inside =
+                blocks::prefix_xor(m.quote & !escaped) ^ if self.in_str { !0 } else { 0 };
+            let open = m.open & !inside;
+            let close = m.close & !inside;
+            if self.depth > close.count_ones() {
+                self.depth = self.depth + open.count_ones() - close.count_ones();
+            } else {
+                let mut brackets = open | close;
+                while brackets != 0 {
+                    let k = brackets.trailing_zeros();
+                    if open >> k & 1 == 1 {
+                        self.depth += 1;
+                    } else {
+                        self.depth -= 1;
+                        if self.depth == 0 {
+                            self.in_str = false;
+                            self.esc = false;
+                            return Ok(i + k as usize + 1);
+                        }
+                    }
+                    brackets &= brackets - 1;
+                }
+            }
+            self.in_str = inside >> 63 == 1;
+            self.esc = carry != 0;
+            i += 64;
+        }
+        Err(i)
     }
 }
 
@@ -806,6 +855,82 @@ mod tests {
         assert!(e.contains("unexpected end of input inside a record"), "{e}");
         let e = check(r#"{"eventName":"x""#).unwrap_err();
         assert!(e.contains("top-level object"), "{e}");
+    }
+
+    /// Random JSON values with nesting, escapes and brackets inside strings.
+    fn random_value(state: &mut u64, depth: u32, out: &mut String) {
+        let mut next = || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            *state
+        };
+        match if depth > 4 { 2 } else { next() % 4 } {
+            0 => {
+                out.push('{');
+                for k in 0..next() % 5 {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&format!("\"k{k}\":"));
+                    random_value(state, depth + 1, out);
+                }
+                out.push('}');
+            }
+            1 => {
+                out.push('[');
+                for k in 0..next() % 5 {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    random_value(state, depth + 1, out);
+                }
+                out.push(']');
+            }
+            2 => {
+                out.push('"');
+                for _ in 0..next() % 90 {
+                    let piece = match next() % 12 {
+                        0 => "\\\\",
+                        1 => "\\\"",
+                        2 => "{",
+                        3 => "]",
+                        4 => "\\\\\\\"",
+                        5 => "\\u0041",
+                        _ => "abcdefgh",
+                    };
+                    out.push_str(piece);
+                }
+                out.push('"');
+            }
+            _ => out.push_str(["1", "-2.5e3", "true", "null"][(next() % 4) as usize]),
+        }
+    }
+
+    #[test]
+    fn block_scanner_agrees_with_generated_records() {
+        let mut state = 0x0bad_5eed_1234_5678u64;
+        for round in 0..200 {
+            let mut records = Vec::new();
+            for _ in 0..(1 + round % 7) {
+                let mut r = String::from("{\"a\":");
+                random_value(&mut state, 0, &mut r);
+                r.push_str(",\"b\":");
+                random_value(&mut state, 0, &mut r);
+                r.push('}');
+                serde_json::from_str::<serde_json::Value>(&r).expect("generator writes JSON");
+                records.push(r);
+            }
+            let input = format!("{{\"Records\":[{}]}}", records.join(" , "));
+            let want: Vec<Out> = records.iter().map(|r| rec(r)).collect();
+            for chunk in [1, 13, 64, 100, usize::MAX] {
+                assert_eq!(
+                    frame_all(&input, chunk, DEFAULT_MAX_ITEM).unwrap(),
+                    want,
+                    "round {round} chunk {chunk}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Bytes to records: gzip detected by its magic bytes (any number of members), a UTF-8 BOM
 //! dropped, then [`frame::Framer`] cuts the JSON into records without building a DOM of the file.
 
+mod blocks;
 pub mod frame;
 pub mod prefilter;
 
