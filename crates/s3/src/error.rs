@@ -1,0 +1,23 @@
+//! Errors raised before any object is read: a malformed `s3://` URI or a client that cannot be
+//! built. Failures while listing or reading are not here: they belong to one prefix or one
+//! object, so they travel as [`cnitrail_core::source::SourceError`] and [`std::io::Error`] and
+//! the scan carries on with the rest.
+
+/// A configuration or connection failure of the S3 source.
+#[derive(Debug, thiserror::Error)]
+pub enum S3Error {
+    /// The argument is not `s3://bucket[/prefix]`.
+    #[error("invalid S3 URI {uri:?}: {reason} (expected s3://bucket/prefix)")]
+    InvalidUri {
+        /// The text given.
+        uri: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// `--endpoint-url` is not an `http://` or `https://` URL.
+    #[error("invalid endpoint URL {0:?}: expected http://host[:port] or https://host[:port]")]
+    InvalidEndpoint(String),
+    /// The async runtime that drives the SDK could not be started.
+    #[error("cannot start the S3 I/O runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
