@@ -1,1 +1,379 @@
+//! End-to-end tests of the `cnitrail` binary: formats, exit codes, stderr, atomic output, S3.
 
+mod moto;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cnitrail"));
+    c.env_remove("AWS_PROFILE").env("NO_COLOR", "1");
+    c
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run cnitrail")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stats_json(o: &Output) -> serde_json::Value {
+    let err = stderr(o);
+    let line = err
+        .lines()
+        .rev()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no stats JSON on stderr: {err}"));
+    serde_json::from_str(line).expect("stats JSON")
+}
+
+#[test]
+fn scan_fixtures_jsonl_with_stats() {
+    let dir = fixtures();
+    let o = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--stats",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    let s = stats_json(&o);
+    for key in [
+        "files_read",
+        "files_skipped",
+        "files_failed",
+        "records_read",
+        "records_kept",
+        "records_filtered",
+        "records_malformed",
+        "duplicates",
+    ] {
+        assert!(s[key].is_u64(), "stats lack {key}: {s}");
+    }
+    assert_eq!(s["files_read"], 6);
+    assert_eq!(s["files_skipped"], 1);
+    assert_eq!(s["files_failed"], 0);
+    assert_eq!(s["records_read"], 27);
+    assert_eq!(s["records_kept"], 21);
+    assert_eq!(s["duplicates"], 1);
+    assert_eq!(lines.len(), 21);
+    let first = &lines[0];
+    for field in [
+        "event_id",
+        "event_time",
+        "event_name",
+        "region",
+        "account",
+        "eni_id",
+        "instance_id",
+        "attachment_id",
+        "subnet_id",
+        "vpc_id",
+        "private_ips",
+        "primary_ip",
+        "ipv4_prefixes",
+        "ipv6_addresses",
+        "ipv6_prefixes",
+        "requested_ipv4_count",
+        "requested_ipv4_prefix_count",
+        "requested_ipv6_count",
+        "requested_ipv6_prefix_count",
+        "description",
+        "error_code",
+        "error_code_raw",
+        "error_message",
+        "caller_arn",
+        "session_name",
+        "user_agent",
+        "actor",
+        "cni_version",
+        "source_file",
+        "record_index",
+    ] {
+        assert!(first.get(field).is_some(), "jsonl lacks {field}: {first}");
+    }
+    let throttled = lines
+        .iter()
+        .find(|l| l["error_code"] == "RequestLimitExceeded")
+        .expect("the throttled call");
+    assert_eq!(throttled["event_time"], "2026-11-22T14:01:30Z");
+    assert_eq!(throttled["error_code_raw"], "Client.RequestLimitExceeded");
+    assert_eq!(throttled["actor"], "cni");
+}
+
+#[test]
+fn text_summary_and_formats() {
+    let trail = fixtures().join("trail");
+    let o = run(&["scan", trail.to_str().unwrap(), "--format", "csv"]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains("2 files read, 1 skipped, 0 failed; 20 records read = 15 kept + 4 filtered + 0 malformed + 1 duplicates; 15 events"),
+        "{err}"
+    );
+    let csv = String::from_utf8(o.stdout).unwrap();
+    let mut rows = csv.lines();
+    assert!(
+        rows.next()
+            .unwrap()
+            .starts_with("event_id,event_time,event_name,region,")
+    );
+    assert_eq!(rows.count(), 15);
+    assert!(csv.contains("10.0.3.11 10.0.3.12 10.0.3.13 10.0.3.14 10.0.3.15"));
+
+    let o = run(&["scan", trail.to_str().unwrap(), "--format", "json", "-q"]);
+    assert!(o.stderr.is_empty(), "-q prints no summary: {}", stderr(&o));
+    let arr: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON array");
+    assert_eq!(arr.as_array().unwrap().len(), 15);
+
+    let o = run(&[
+        "scan",
+        trail.to_str().unwrap(),
+        "--format",
+        "table",
+        "--actor",
+        "cni",
+    ]);
+    let table = String::from_utf8(o.stdout).unwrap();
+    assert!(table.starts_with("TIME"));
+    assert_eq!(table.lines().count(), 1 + 13);
+    assert!(table.contains("RequestLimitExceeded"));
+}
+
+#[test]
+fn parquet_to_a_file_is_complete_and_atomic() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("events.parquet");
+    let o = run(&[
+        "scan",
+        fixtures().to_str().unwrap(),
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["events.parquet"], "no partial file left behind");
+    use cnitrail_frames::polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(&out).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 21);
+    assert_eq!(
+        df.column("event_time").unwrap().dtype(),
+        &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+    );
+}
+
+#[test]
+fn output_to_a_device_writes_in_place() {
+    let o = run(&[
+        "scan",
+        fixtures().join("trail").to_str().unwrap(),
+        "-o",
+        "/dev/null",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(kind.is_char_device(), "/dev/null must stay a device");
+}
+
+#[test]
+fn stdin_lookup_events() {
+    let mut child = bin()
+        .args(["scan", "-", "--stats", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = std::fs::read(fixtures().join("shapes/lookup-events.json")).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = stats_json(&o);
+    assert_eq!(
+        (s["records_read"].as_u64(), s["records_kept"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("\"source_file\":\"-\"")
+    );
+}
+
+#[test]
+fn partial_failure_exits_1_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("shapes/records.jsonl"),
+        dir.path().join("good.jsonl"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.json.gz"),
+        [0x1f, 0x8b, 8, 0, 1, 2, 3],
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad-record.jsonl"),
+        "{\"eventName\":\"CreateTags\",\"eventSource\":\"ec2.amazonaws.com\"}\n",
+    )
+    .unwrap();
+    let o = run(&["scan", dir.path().to_str().unwrap(), "--format", "jsonl"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("broken.json.gz: read error"), "{err}");
+    assert!(
+        err.contains("bad-record.jsonl: record 0: missing eventTime"),
+        "{err}"
+    );
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap().lines().count(),
+        2,
+        "good records still out"
+    );
+}
+
+#[test]
+fn fatal_errors_exit_2() {
+    let o = run(&["scan", "/nonexistent/cnitrail"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/cnitrail"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["scan", "fixtures", "--since", "yesterday-ish"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--since"));
+    let o = run(&["scan"]);
+    assert_eq!(o.status.code(), Some(2), "clap usage error");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junk.txt"), "nope").unwrap();
+    let o = run(&["scan", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "nothing readable");
+}
+
+#[test]
+fn help_and_completions() {
+    let o = run(&["scan", "--help"]);
+    let help = String::from_utf8(o.stdout).unwrap();
+    for flag in [
+        "--since",
+        "--until",
+        "--account",
+        "--region",
+        "--profile",
+        "--endpoint-url",
+        "--concurrency",
+        "--format",
+        "--stats",
+        "Examples:",
+    ] {
+        assert!(help.contains(flag), "help lacks {flag}");
+    }
+    let o = run(&["completions", "bash"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8(o.stdout).unwrap().contains("cnitrail"));
+}
+
+#[test]
+fn s3_scan_against_a_local_server() {
+    let server = moto::server();
+    let bucket = "cli-trail";
+    let mut files = Vec::new();
+    for entry in walk(&fixtures().join("trail")) {
+        let key = entry
+            .strip_prefix(fixtures().join("trail"))
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((key, entry));
+    }
+    files.push((
+        "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/22/corrupt.json.gz".into(),
+        {
+            let p = std::env::temp_dir().join(format!("cnitrail-corrupt-{}", std::process::id()));
+            std::fs::write(&p, [0x1f, 0x8b, 8, 0, 9, 9, 9]).unwrap();
+            p
+        },
+    ));
+    server.upload(bucket, &files);
+    let o = bin()
+        .args([
+            "scan",
+            &format!("s3://{bucket}/AWSLogs/"),
+            "--endpoint-url",
+            &server.endpoint(),
+            "--region",
+            "eu-west-1",
+            "--since",
+            "2026-11-22T14:00:00Z",
+            "--until",
+            "2026-11-22T15:00:00Z",
+            "--stats",
+            "json",
+            "--format",
+            "jsonl",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the corrupt object makes it partial: {}",
+        stderr(&o)
+    );
+    let s = stats_json(&o);
+    assert_eq!(s["files_read"], 2);
+    assert_eq!(s["files_skipped"], 1, "the digest");
+    assert_eq!(s["files_failed"], 1);
+    assert_eq!(
+        s["records_kept"], 14,
+        "the 2022 record is outside the window"
+    );
+    assert!(stderr(&o).contains(&format!(
+        "s3://{bucket}/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/22/corrupt.json.gz"
+    )));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains(&format!("\"source_file\":\"s3://{bucket}/AWSLogs/")));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -23,7 +23,10 @@ fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("DIR"));
     let mut paths = Vec::new();
     files(&dir, &mut paths);
-    let blobs: Vec<Vec<u8>> = paths.iter().map(|p| std::fs::read(p).expect("read")).collect();
+    let blobs: Vec<Vec<u8>> = paths
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect();
     for phase in ["inflate", "frame", "prefilter"] {
         let t = Instant::now();
         let (mut bytes, mut items, mut hits) = (0u64, 0u64, 0u64);
@@ -52,6 +55,9 @@ fn main() {
             }
         }
         let s = t.elapsed().as_secs_f64();
-        println!("{phase:10} {s:.3} s  {:.0} MB/s  items {items} hits {hits}", bytes as f64 / s / 1e6);
+        println!(
+            "{phase:10} {s:.3} s  {:.0} MB/s  items {items} hits {hits}",
+            bytes as f64 / s / 1e6
+        );
     }
 }

@@ -3,9 +3,9 @@
 //!
 //! `cargo run --release -p cnitrail-core --example scan_count -- DIR [THREADS]`
 
-use cnitrail_core::scan::{scan, EventSink, Quiet, ScanOptions, SinkError};
-use cnitrail_core::source::local::{expand, NameFilter};
 use cnitrail_core::EniEvent;
+use cnitrail_core::scan::{EventSink, Quiet, ScanOptions, SinkError, scan};
+use cnitrail_core::source::local::{NameFilter, expand};
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -258,7 +258,11 @@ impl Serialize for EniEvent {
             subnet_id: &self.subnet_id,
             vpc_id: &self.vpc_id,
             device_index: self.device_index,
-            private_ips: self.private_ips.iter().map(|p| p.address.as_str()).collect(),
+            private_ips: self
+                .private_ips
+                .iter()
+                .map(|p| p.address.as_str())
+                .collect(),
             primary_ip: self.primary_ip(),
             ipv4_prefixes: &self.ipv4_prefixes,
             ipv6_addresses: &self.ipv6_addresses,

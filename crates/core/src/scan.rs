@@ -14,16 +14,16 @@
 
 use crate::decode::frame::{Frame, Framer, ItemKind};
 use crate::decode::{self, Counting};
-use crate::extract::{extract_item, Extracted, KeptRecord, Origin};
+use crate::extract::{Extracted, KeptRecord, Origin, extract_item};
 use crate::model::{Actor, EniEvent};
 use crate::source::layout::FileKind;
 use crate::source::window::TimeWindow;
 use crate::source::{InputObject, SourceError};
 use crate::stats::{Counts, FileReport, FileStatus, FilterReason, MalformedRecord, ScanSummary};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::Ordering;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// Which callers' events to keep.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -127,7 +127,11 @@ fn process(obj: InputObject, opts: &ScanOptions) -> FileResult {
     let name = obj.name.clone();
     match obj.kind {
         FileKind::Digest | FileKind::Insight => {
-            let what = if obj.kind == FileKind::Digest { "digest" } else { "insight" };
+            let what = if obj.kind == FileKind::Digest {
+                "digest"
+            } else {
+                "insight"
+            };
             return FileResult {
                 report: FileReport {
                     file: name,
@@ -335,10 +339,11 @@ impl Merger {
     }
 
     fn is_cni_eni(&self, e: &EniEvent) -> bool {
-        let eni = e
-            .eni_id
-            .as_ref()
-            .or_else(|| e.attachment_id.as_ref().and_then(|a| self.attachment_eni.get(a)));
+        let eni = e.eni_id.as_ref().or_else(|| {
+            e.attachment_id
+                .as_ref()
+                .and_then(|a| self.attachment_eni.get(a))
+        });
         eni.is_some_and(|eni| self.cni_enis.contains(eni))
     }
 }

@@ -1,16 +1,16 @@
 //! Integration tests of the core pipeline: the shipped fixtures, every input shape, every kind
 //! of bad input, and the prefilter against a full parse on generated data.
 
+use chrono::{DateTime, Utc};
 use cnitrail_core::decode::frame::{Frame, Framer, ItemKind};
-use cnitrail_core::extract::{extract_item, extract_item_parsed, Extracted, Origin};
-use cnitrail_core::scan::{scan, ActorFilter, Quiet, ScanOptions};
-use cnitrail_core::source::local::{expand, NameFilter};
+use cnitrail_core::extract::{Extracted, Origin, extract_item, extract_item_parsed};
+use cnitrail_core::scan::{ActorFilter, Quiet, ScanOptions, scan};
+use cnitrail_core::source::local::{NameFilter, expand};
 use cnitrail_core::source::window::TimeWindow;
 use cnitrail_core::stats::ScanSummary;
 use cnitrail_core::{Actor, EniEvent, EventName};
-use chrono::{DateTime, Utc};
-use flate2::write::GzEncoder;
 use flate2::Compression;
+use flate2::write::GzEncoder;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,12 +23,18 @@ fn run(paths: &[PathBuf], opts: &ScanOptions) -> (ScanSummary, Vec<EniEvent>) {
     let objects = expand(paths, &NameFilter::default());
     let mut events = Vec::new();
     let summary = scan(objects, opts, &mut events, &mut Quiet).expect("scan");
-    assert!(summary.balanced(), "accounting does not balance: {summary:?}");
+    assert!(
+        summary.balanced(),
+        "accounting does not balance: {summary:?}"
+    );
     (summary, events)
 }
 
 fn by_id<'a>(events: &'a [EniEvent], prefix: &str) -> Vec<&'a EniEvent> {
-    events.iter().filter(|e| e.event_id.starts_with(prefix)).collect()
+    events
+        .iter()
+        .filter(|e| e.event_id.starts_with(prefix))
+        .collect()
 }
 
 fn gz(bytes: &[u8]) -> Vec<u8> {
@@ -43,7 +49,10 @@ fn trail_fixture_is_accounted_for_exactly() {
     assert_eq!((s.files_read, s.files_skipped, s.files_failed), (2, 1, 0));
     assert_eq!(s.records_read, 20);
     assert_eq!(s.records_kept, 15);
-    assert_eq!(s.records_filtered, 4, "DescribeInstances, GetObject, Decrypt, DescribeNetworkInterfaces");
+    assert_eq!(
+        s.records_filtered, 4,
+        "DescribeInstances, GetObject, Decrypt, DescribeNetworkInterfaces"
+    );
     assert_eq!(s.records_malformed, 0);
     assert_eq!(s.duplicates, 1, "record 8 is delivered twice");
     assert_eq!(s.events, 15);
@@ -51,7 +60,10 @@ fn trail_fixture_is_accounted_for_exactly() {
 
     // Output follows the input: file order, then record order inside the file.
     let first_file: Vec<&str> = events[..3].iter().map(|e| e.event_name.as_str()).collect();
-    assert_eq!(first_file, ["CreateNetworkInterface", "RunInstances", "CreateTags"]);
+    assert_eq!(
+        first_file,
+        ["CreateNetworkInterface", "RunInstances", "CreateTags"]
+    );
 }
 
 #[test]
@@ -64,18 +76,31 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(run.instance_id.as_deref(), Some(node));
     assert_eq!(run.eni_id.as_deref(), Some("eni-0feed0000000000a1"));
     assert_eq!(run.primary_ip(), Some("10.0.3.10"));
-    assert_eq!(run.attachment_id.as_deref(), Some("eni-attach-0aaa000000000001"));
+    assert_eq!(
+        run.attachment_id.as_deref(),
+        Some("eni-attach-0aaa000000000001")
+    );
     assert_eq!(run.device_index, Some(0));
     assert_eq!(run.actor, Actor::Other);
 
     let create = by_id(&events, "00000004")[0];
     assert_eq!(create.eni_id.as_deref(), Some("eni-0c0ffee0c0ffee001"));
-    assert_eq!(create.instance_id.as_deref(), Some(node), "from the CNI's tag");
+    assert_eq!(
+        create.instance_id.as_deref(),
+        Some(node),
+        "from the CNI's tag"
+    );
     assert_eq!(create.private_ips.len(), 10);
     assert_eq!(create.primary_ip(), Some("10.0.3.20"));
     assert_eq!(create.requested_ipv4_count, Some(9));
-    assert_eq!(create.description.as_deref(), Some("aws-K8S-i-0a1b2c3d4e5f60718"));
-    assert_eq!(create.subnet_id.as_deref(), Some("subnet-0123456789abcdef0"));
+    assert_eq!(
+        create.description.as_deref(),
+        Some("aws-K8S-i-0a1b2c3d4e5f60718")
+    );
+    assert_eq!(
+        create.subnet_id.as_deref(),
+        Some("subnet-0123456789abcdef0")
+    );
     assert_eq!(create.vpc_id.as_deref(), Some("vpc-0fedcba9876543210"));
     assert_eq!(create.actor, Actor::Cni);
     assert_eq!(create.cni_version, None, "v1.8–v1.19 send an empty version");
@@ -84,19 +109,44 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(create.account.as_deref(), Some("111122223333"));
 
     let throttled = by_id(&events, "00000007")[0];
-    assert_eq!(throttled.error_code.as_deref(), Some("RequestLimitExceeded"));
-    assert_eq!(throttled.error_code_raw.as_deref(), Some("Client.RequestLimitExceeded"));
-    assert_eq!(throttled.error_message.as_deref(), Some("Request limit exceeded."));
+    assert_eq!(
+        throttled.error_code.as_deref(),
+        Some("RequestLimitExceeded")
+    );
+    assert_eq!(
+        throttled.error_code_raw.as_deref(),
+        Some("Client.RequestLimitExceeded")
+    );
+    assert_eq!(
+        throttled.error_message.as_deref(),
+        Some("Request limit exceeded.")
+    );
     assert_eq!(throttled.requested_ipv4_count, Some(5));
     assert!(throttled.private_ips.is_empty());
 
     let assigned = by_id(&events, "00000008")[0];
-    let ips: Vec<&str> = assigned.private_ips.iter().map(|p| p.address.as_str()).collect();
-    assert_eq!(ips, ["10.0.3.11", "10.0.3.12", "10.0.3.13", "10.0.3.14", "10.0.3.15"]);
+    let ips: Vec<&str> = assigned
+        .private_ips
+        .iter()
+        .map(|p| p.address.as_str())
+        .collect();
+    assert_eq!(
+        ips,
+        [
+            "10.0.3.11",
+            "10.0.3.12",
+            "10.0.3.13",
+            "10.0.3.14",
+            "10.0.3.15"
+        ]
+    );
     assert!(assigned.private_ips.iter().all(|p| !p.primary));
 
     let exhausted = by_id(&events, "00000010")[0];
-    assert_eq!(exhausted.error_code.as_deref(), Some("InsufficientFreeAddressesInSubnet"));
+    assert_eq!(
+        exhausted.error_code.as_deref(),
+        Some("InsufficientFreeAddressesInSubnet")
+    );
 
     // No user-agent marker (CNI v1.20), node-role session, ENI created by the CNI earlier.
     let unmarked = by_id(&events, "00000011")[0];
@@ -104,7 +154,11 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(unmarked.private_ips[0].address, "10.0.3.120");
 
     let unassign = by_id(&events, "00000012")[0];
-    let ips: Vec<&str> = unassign.private_ips.iter().map(|p| p.address.as_str()).collect();
+    let ips: Vec<&str> = unassign
+        .private_ips
+        .iter()
+        .map(|p| p.address.as_str())
+        .collect();
     assert_eq!(ips, ["10.0.3.17", "10.0.3.18"]);
 
     let prefix = by_id(&events, "00000013")[0];
@@ -114,7 +168,10 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(prefix.session_name.as_deref(), Some("1763820000123456789"));
 
     let detach = by_id(&events, "00000014")[0];
-    assert_eq!(detach.attachment_id.as_deref(), Some("eni-attach-0bbb000000000002"));
+    assert_eq!(
+        detach.attachment_id.as_deref(),
+        Some("eni-attach-0bbb000000000002")
+    );
     assert_eq!(detach.actor, Actor::Cni);
 
     let terminate = by_id(&events, "00000017")[0];
@@ -128,7 +185,10 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(real.requested_ipv4_count, Some(9));
     assert_eq!(real.actor, Actor::Cni);
     assert_eq!(real.record_index, 2);
-    assert!(real.source_file.ends_with("20261122T1410Z_c8Hn2RfW5yUe1JdA.json.gz"));
+    assert!(
+        real.source_file
+            .ends_with("20261122T1410Z_c8Hn2RfW5yUe1JdA.json.gz")
+    );
 }
 
 #[test]
@@ -139,7 +199,10 @@ fn actor_and_window_filters() {
     };
     let (s, events) = run(&[fixtures().join("trail")], &cni);
     assert!(events.iter().all(|e| e.actor == Actor::Cni));
-    assert_eq!(s.records_kept, 13, "everything but AutoScaling's RunInstances and TerminateInstances");
+    assert_eq!(
+        s.records_kept, 13,
+        "everything but AutoScaling's RunInstances and TerminateInstances"
+    );
 
     let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
     let window = ScanOptions {
@@ -150,28 +213,53 @@ fn actor_and_window_filters() {
         ..ScanOptions::default()
     };
     let (_, events) = run(&[fixtures().join("trail")], &window);
-    let names: Vec<&str> = events.iter().map(|e| e.event_id.get(..8).unwrap_or("")).collect();
-    assert_eq!(names, ["00000006", "00000005", "00000007"], "14:01:32 is excluded");
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e.event_id.get(..8).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        ["00000006", "00000005", "00000007"],
+        "14:01:32 is excluded"
+    );
 }
 
 #[test]
 fn every_input_shape() {
     let shapes = fixtures().join("shapes");
-    let (s, events) = run(&[shapes.join("lookup-events.json")], &ScanOptions::default());
+    let (s, events) = run(
+        &[shapes.join("lookup-events.json")],
+        &ScanOptions::default(),
+    );
     assert_eq!((s.records_read, s.records_kept), (2, 1));
     assert_eq!(events[0].event_id, "3251aba1-4740-49d5-b700-f3115ef0a9ee");
-    assert_eq!(events[0].instance_id.as_deref(), Some("i-0f3fbbbc0298d1a86"));
-    assert_eq!(events[0].attachment_id.as_deref(), Some("eni-attach-00eb752237a160808"));
+    assert_eq!(
+        events[0].instance_id.as_deref(),
+        Some("i-0f3fbbbc0298d1a86")
+    );
+    assert_eq!(
+        events[0].attachment_id.as_deref(),
+        Some("eni-attach-00eb752237a160808")
+    );
     assert_eq!(events[0].device_index, Some(1));
 
     let (s, events) = run(&[shapes.join("eventbridge.jsonl")], &ScanOptions::default());
     assert_eq!((s.records_read, s.records_kept), (1, 1));
-    assert_eq!(events[0].instance_id.as_deref(), Some("i-0a3c844322fab4955"));
+    assert_eq!(
+        events[0].instance_id.as_deref(),
+        Some("i-0a3c844322fab4955")
+    );
     assert_eq!(events[0].eni_id.as_deref(), Some("eni-0b81851d495d06d0a"));
     assert_eq!(events[0].primary_ip(), Some("172.31.25.27"));
-    assert_eq!(events[0].subnet_id.as_deref(), Some("subnet-08f460ce5d424d980"));
+    assert_eq!(
+        events[0].subnet_id.as_deref(),
+        Some("subnet-08f460ce5d424d980")
+    );
 
-    let (s, events) = run(&[shapes.join("logs-insights.json")], &ScanOptions::default());
+    let (s, events) = run(
+        &[shapes.join("logs-insights.json")],
+        &ScanOptions::default(),
+    );
     assert_eq!((s.records_read, s.records_kept), (2, 2));
     assert_eq!(events[0].event_name, EventName::CreateNetworkInterface);
     assert_eq!(events[0].primary_ip(), Some("192.0.2.0"));
@@ -207,7 +295,11 @@ fn gzip_by_magic_bytes_multi_member_and_plain() {
     let (s, _) = scan_bytes(dir.path(), "no-suffix", &two_members);
     assert_eq!((s.records_read, s.records_kept, s.files_failed), (2, 2, 0));
     let (s, _) = scan_bytes(dir.path(), "plain.json.gz", a.as_bytes());
-    assert_eq!((s.records_kept, s.files_failed), (1, 0), "plain JSON despite the name");
+    assert_eq!(
+        (s.records_kept, s.files_failed),
+        (1, 0),
+        "plain JSON despite the name"
+    );
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend(a.as_bytes());
     let (s, _) = scan_bytes(dir.path(), "bom.json", &bom);
@@ -224,11 +316,22 @@ fn bad_files_are_named_and_the_rest_carries_on() {
     let whole = gz(format!("{{\"Records\":[{}]}}", records.join(",")).as_bytes());
     let write = |name: &str, bytes: &[u8]| std::fs::write(d.join(name), bytes).unwrap();
     write("a-truncated.json.gz", &whole[..whole.len() / 2]);
-    write("b-not-gzip.json.gz", &[0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0, 0, 1, 2, 3]);
+    write(
+        "b-not-gzip.json.gz",
+        &[
+            0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0, 0, 1, 2, 3,
+        ],
+    );
     write("c-not-json.json", b"this is not json\n");
-    write("d-records-not-array.json", br#"{"Records":{"eventName":"CreateTags"}}"#);
+    write(
+        "d-records-not-array.json",
+        br#"{"Records":{"eventName":"CreateTags"}}"#,
+    );
     write("e-empty.json", b"");
-    write("f-good.json.gz", &gz(format!("{{\"Records\":[{}]}}", good(900)).as_bytes()));
+    write(
+        "f-good.json.gz",
+        &gz(format!("{{\"Records\":[{}]}}", good(900)).as_bytes()),
+    );
     write("g-binary.bin", &[0u8, 159, 146, 150, 255, 0, 1]);
     let (s, events) = run(&[d.to_path_buf()], &ScanOptions::default());
 
@@ -241,15 +344,25 @@ fn bad_files_are_named_and_the_rest_carries_on() {
             .map(|f| f.reason.clone())
             .unwrap_or_else(|| panic!("{name} not reported: {:?}", s.failed_files))
     };
-    assert!(reason("a-truncated.json.gz").contains("read error"), "{}", reason("a-truncated.json.gz"));
+    assert!(
+        reason("a-truncated.json.gz").contains("read error"),
+        "{}",
+        reason("a-truncated.json.gz")
+    );
     assert!(reason("b-not-gzip.json.gz").contains("read error"));
     assert!(reason("c-not-json.json").contains("not JSON"));
     assert!(reason("d-records-not-array.json").contains("\"Records\" is not an array"));
     assert_eq!(reason("e-empty.json"), "empty file");
     assert!(reason("g-binary.bin").contains("not JSON"));
     // The records before the truncation count, and the good file is all there.
-    let truncated_kept = events.iter().filter(|e| e.source_file.ends_with("a-truncated.json.gz")).count();
-    assert!(truncated_kept > 0 && truncated_kept < 200, "{truncated_kept}");
+    let truncated_kept = events
+        .iter()
+        .filter(|e| e.source_file.ends_with("a-truncated.json.gz"))
+        .count();
+    assert!(
+        truncated_kept > 0 && truncated_kept < 200,
+        "{truncated_kept}"
+    );
     assert!(events.iter().any(|e| e.event_id.ends_with("000000000900")));
 }
 
@@ -261,9 +374,15 @@ fn bad_records_are_named_with_their_index() {
     let future_version = good(4).replace(r#""eventVersion":"1.08""#, r#""eventVersion":"2.0""#);
     let big = good(5).replace(
         r#""responseElements""#,
-        &format!(r#""padding":"{}","responseElements""#, "x".repeat(300 * 1024)),
+        &format!(
+            r#""padding":"{}","responseElements""#,
+            "x".repeat(300 * 1024)
+        ),
     );
-    let no_name = good(6).replace(r#""eventName":"DeleteNetworkInterface","#, r#""eventName":7,"#);
+    let no_name = good(6).replace(
+        r#""eventName":"DeleteNetworkInterface","#,
+        r#""eventName":7,"#,
+    );
     let input = format!(
         "{{\"Records\":[{},{no_time},{bad_time},{future_version},{big},{no_name},42]}}",
         good(1)
@@ -271,9 +390,15 @@ fn bad_records_are_named_with_their_index() {
     let (s, events) = scan_bytes(dir.path(), "mixed.json", input.as_bytes());
     assert_eq!(s.files_failed, 0);
     assert_eq!(s.records_read, 7);
-    assert_eq!(s.records_kept, 3, "good, unknown eventVersion, the 300 KB record");
+    assert_eq!(
+        s.records_kept, 3,
+        "good, unknown eventVersion, the 300 KB record"
+    );
     assert_eq!(s.records_malformed, 3);
-    assert_eq!(s.records_filtered, 1, "eventName 7 is not a name: no candidate");
+    assert_eq!(
+        s.records_filtered, 1,
+        "eventName 7 is not a name: no candidate"
+    );
     let reasons: Vec<(u64, &str)> = s
         .malformed_records
         .iter()
@@ -283,7 +408,11 @@ fn bad_records_are_named_with_their_index() {
     assert_eq!(reasons[1], (2, "invalid eventTime \"yesterday\""));
     assert_eq!(reasons[2].0, 6);
     assert!(reasons[2].1.contains("not a record object"));
-    assert!(s.malformed_records.iter().all(|m| m.file.ends_with("mixed.json")));
+    assert!(
+        s.malformed_records
+            .iter()
+            .all(|m| m.file.ends_with("mixed.json"))
+    );
     assert_eq!(events.len(), 3);
 }
 
@@ -292,7 +421,11 @@ fn duplicates_across_files_are_dropped_once() {
     let dir = tempfile::tempdir().unwrap();
     for (name, ids) in [("1.json", [1, 2]), ("2.json", [2, 3]), ("3.json", [3, 1])] {
         let recs: Vec<String> = ids.iter().map(|i| good(*i)).collect();
-        std::fs::write(dir.path().join(name), format!("{{\"Records\":[{}]}}", recs.join(","))).unwrap();
+        std::fs::write(
+            dir.path().join(name),
+            format!("{{\"Records\":[{}]}}", recs.join(",")),
+        )
+        .unwrap();
     }
     let (s, events) = run(&[dir.path().to_path_buf()], &ScanOptions::default());
     assert_eq!((s.records_read, s.records_kept, s.duplicates), (6, 3, 3));
@@ -321,11 +454,24 @@ fn json_str(s: &str) -> String {
 /// A record with a random name (kept ones, near misses, escaped ones) and random set shapes.
 fn random_record(rng: &mut Rng, i: u64) -> String {
     let names = [
-        "AssignPrivateIpAddresses", "UnassignPrivateIpAddresses", "AssignIpv6Addresses",
-        "UnassignIpv6Addresses", "CreateNetworkInterface", "AttachNetworkInterface",
-        "DetachNetworkInterface", "DeleteNetworkInterface", "ModifyNetworkInterfaceAttribute",
-        "CreateTags", "RunInstances", "TerminateInstances", "DescribeNetworkInterfaces",
-        "DescribeInstances", "GetObject", "AssumeRoleWithWebIdentity", "Decrypt", "PutLogEvents",
+        "AssignPrivateIpAddresses",
+        "UnassignPrivateIpAddresses",
+        "AssignIpv6Addresses",
+        "UnassignIpv6Addresses",
+        "CreateNetworkInterface",
+        "AttachNetworkInterface",
+        "DetachNetworkInterface",
+        "DeleteNetworkInterface",
+        "ModifyNetworkInterfaceAttribute",
+        "CreateTags",
+        "RunInstances",
+        "TerminateInstances",
+        "DescribeNetworkInterfaces",
+        "DescribeInstances",
+        "GetObject",
+        "AssumeRoleWithWebIdentity",
+        "Decrypt",
+        "PutLogEvents",
     ];
     let raw_name = rng.pick(&names).to_string();
     // Sometimes escape the first letter: legal JSON that hides the name from a naive search.
@@ -334,8 +480,17 @@ fn random_record(rng: &mut Rng, i: u64) -> String {
     } else {
         json_str(&raw_name)
     };
-    let source = if rng.next() % 10 == 0 { "sts.amazonaws.com" } else { "ec2.amazonaws.com" };
-    let ip = format!("10.{}.{}.{}", rng.next() % 256, rng.next() % 256, rng.next() % 256);
+    let source = if rng.next() % 10 == 0 {
+        "sts.amazonaws.com"
+    } else {
+        "ec2.amazonaws.com"
+    };
+    let ip = format!(
+        "10.{}.{}.{}",
+        rng.next() % 256,
+        rng.next() % 256,
+        rng.next() % 256
+    );
     let set = match rng.next() % 6 {
         0 => format!(r#"{{"items":[{{"privateIpAddress":"{ip}"}}]}}"#),
         1 => format!(r#"{{"item":[{{"privateIpAddress":"{ip}","primary":true}}]}}"#),
@@ -381,7 +536,12 @@ fn wrap(rng: &mut Rng, records: &[String]) -> String {
         1 => {
             let events: Vec<String> = records
                 .iter()
-                .map(|r| format!("{{\"EventName\":\"x\",\"CloudTrailEvent\":{}}}", json_str(r)))
+                .map(|r| {
+                    format!(
+                        "{{\"EventName\":\"x\",\"CloudTrailEvent\":{}}}",
+                        json_str(r)
+                    )
+                })
                 .collect();
             format!("{{\"Events\":[{}],\"NextToken\":null}}", events.join(","))
         }
@@ -400,7 +560,9 @@ fn prefilter_never_misses_what_a_full_parse_keeps() {
     let mut compared = 0;
     let mut kept = 0;
     for file in 0..60 {
-        let records: Vec<String> = (0..50).map(|i| random_record(&mut rng, file * 1000 + i)).collect();
+        let records: Vec<String> = (0..50)
+            .map(|i| random_record(&mut rng, file * 1000 + i))
+            .collect();
         let text = wrap(&mut rng, &records);
         let mut framer = Framer::new(text.as_bytes());
         let mut index = 0;
@@ -419,15 +581,24 @@ fn prefilter_never_misses_what_a_full_parse_keeps() {
                     assert_eq!(a.events, b.events);
                     kept += 1;
                 }
-                (Extracted::Kept(_), _) => panic!("prefilter dropped a kept record: {}", String::from_utf8_lossy(bytes)),
+                (Extracted::Kept(_), _) => panic!(
+                    "prefilter dropped a kept record: {}",
+                    String::from_utf8_lossy(bytes)
+                ),
                 (_, Extracted::Kept(_)) => panic!("prefilter path kept what a full parse does not"),
                 _ => {}
             }
-            assert!(matches!(kind, ItemKind::Record | ItemKind::LookupEvent | ItemKind::TopLevel));
+            assert!(matches!(
+                kind,
+                ItemKind::Record | ItemKind::LookupEvent | ItemKind::TopLevel
+            ));
             compared += 1;
             index += 1;
         }
     }
     assert_eq!(compared, 3000);
-    assert!(kept > 1000, "the generator produces plenty of kept records ({kept})");
+    assert!(
+        kept > 1000,
+        "the generator produces plenty of kept records ({kept})"
+    );
 }

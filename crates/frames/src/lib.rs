@@ -11,6 +11,9 @@ use cnitrail_core::EniEvent;
 use polars::prelude::*;
 use std::io::Write;
 
+/// The polars version cnitrail is built with, so that users of the frames need not pin it.
+pub use polars;
+
 /// A column of a table: its name, type and meaning.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {
@@ -61,37 +64,105 @@ macro_rules! col {
 
 /// The events table, in column order. The same names are the keys of `--format jsonl`.
 pub const EVENT_COLUMNS: &[ColumnSpec] = &[
-    col!("event_id", String, "CloudTrail eventID (unique; duplicates are dropped)"),
+    col!(
+        "event_id",
+        String,
+        "CloudTrail eventID (unique; duplicates are dropped)"
+    ),
     col!("event_time", TimestampUtc, "CloudTrail eventTime, UTC"),
-    col!("event_name", String, "EC2 API call, e.g. AssignPrivateIpAddresses"),
+    col!(
+        "event_name",
+        String,
+        "EC2 API call, e.g. AssignPrivateIpAddresses"
+    ),
     col!("region", String, "awsRegion"),
-    col!("account", String, "recipientAccountId, else the caller's account"),
-    col!("eni_id", String, "network interface acted on (null for DetachNetworkInterface, which names only the attachment)"),
-    col!("instance_id", String, "instance (node) from the request, response, or the CNI's tag/description"),
+    col!(
+        "account",
+        String,
+        "recipientAccountId, else the caller's account"
+    ),
+    col!(
+        "eni_id",
+        String,
+        "network interface acted on (null for DetachNetworkInterface, which names only the attachment)"
+    ),
+    col!(
+        "instance_id",
+        String,
+        "instance (node) from the request, response, or the CNI's tag/description"
+    ),
     col!("attachment_id", String, "eni-attach-… id"),
     col!("subnet_id", String, "subnet of the ENI"),
     col!("vpc_id", String, "VPC of the ENI"),
     col!("device_index", Int64, "device index of an attachment"),
-    col!("private_ips", StringList, "private IPv4 addresses (for failed calls: the ones the request named)"),
-    col!("primary_ip", String, "the ENI's primary IPv4 address, when the record lists it"),
-    col!("ipv4_prefixes", StringList, "IPv4 prefixes (/28 with prefix delegation)"),
+    col!(
+        "private_ips",
+        StringList,
+        "private IPv4 addresses (for failed calls: the ones the request named)"
+    ),
+    col!(
+        "primary_ip",
+        String,
+        "the ENI's primary IPv4 address, when the record lists it"
+    ),
+    col!(
+        "ipv4_prefixes",
+        StringList,
+        "IPv4 prefixes (/28 with prefix delegation)"
+    ),
     col!("ipv6_addresses", StringList, "IPv6 addresses"),
     col!("ipv6_prefixes", StringList, "IPv6 prefixes"),
-    col!("requested_ipv4_count", Int64, "secondaryPrivateIpAddressCount requested"),
-    col!("requested_ipv4_prefix_count", Int64, "ipv4PrefixCount requested"),
+    col!(
+        "requested_ipv4_count",
+        Int64,
+        "secondaryPrivateIpAddressCount requested"
+    ),
+    col!(
+        "requested_ipv4_prefix_count",
+        Int64,
+        "ipv4PrefixCount requested"
+    ),
     col!("requested_ipv6_count", Int64, "ipv6AddressCount requested"),
-    col!("requested_ipv6_prefix_count", Int64, "ipv6PrefixCount requested"),
-    col!("description", String, "ENI description (aws-K8S-i-… for the CNI's ENIs)"),
-    col!("error_code", String, "error code without its Client./Server. class"),
-    col!("error_code_raw", String, "error code as CloudTrail wrote it"),
+    col!(
+        "requested_ipv6_prefix_count",
+        Int64,
+        "ipv6PrefixCount requested"
+    ),
+    col!(
+        "description",
+        String,
+        "ENI description (aws-K8S-i-… for the CNI's ENIs)"
+    ),
+    col!(
+        "error_code",
+        String,
+        "error code without its Client./Server. class"
+    ),
+    col!(
+        "error_code_raw",
+        String,
+        "error code as CloudTrail wrote it"
+    ),
     col!("error_message", String, "errorMessage"),
     col!("caller_arn", String, "userIdentity.arn"),
-    col!("session_name", String, "role session name (instance id for the node role, a number for IRSA)"),
+    col!(
+        "session_name",
+        String,
+        "role session name (instance id for the node role, a number for IRSA)"
+    ),
     col!("user_agent", String, "userAgent"),
     col!("actor", String, "cni, resource-controller or other"),
-    col!("cni_version", String, "CNI version from the user agent, when it carries one"),
+    col!(
+        "cni_version",
+        String,
+        "CNI version from the user agent, when it carries one"
+    ),
     col!("source_file", String, "file or object the record came from"),
-    col!("record_index", Int64, "zero-based index of the record in that file"),
+    col!(
+        "record_index",
+        Int64,
+        "zero-based index of the record in that file"
+    ),
 ];
 
 /// The schema of the events table.
@@ -155,13 +226,23 @@ pub fn events_frame(events: &[EniEvent]) -> PolarsResult<DataFrame> {
             e.private_ips.iter().map(|p| p.address.as_str())
         }),
         strings("primary_ip", events, |e| e.primary_ip()),
-        lists("ipv4_prefixes", events, |e| e.ipv4_prefixes.iter().map(String::as_str)),
-        lists("ipv6_addresses", events, |e| e.ipv6_addresses.iter().map(String::as_str)),
-        lists("ipv6_prefixes", events, |e| e.ipv6_prefixes.iter().map(String::as_str)),
+        lists("ipv4_prefixes", events, |e| {
+            e.ipv4_prefixes.iter().map(String::as_str)
+        }),
+        lists("ipv6_addresses", events, |e| {
+            e.ipv6_addresses.iter().map(String::as_str)
+        }),
+        lists("ipv6_prefixes", events, |e| {
+            e.ipv6_prefixes.iter().map(String::as_str)
+        }),
         ints("requested_ipv4_count", events, |e| e.requested_ipv4_count),
-        ints("requested_ipv4_prefix_count", events, |e| e.requested_ipv4_prefix_count),
+        ints("requested_ipv4_prefix_count", events, |e| {
+            e.requested_ipv4_prefix_count
+        }),
         ints("requested_ipv6_count", events, |e| e.requested_ipv6_count),
-        ints("requested_ipv6_prefix_count", events, |e| e.requested_ipv6_prefix_count),
+        ints("requested_ipv6_prefix_count", events, |e| {
+            e.requested_ipv6_prefix_count
+        }),
         strings("description", events, |e| s(&e.description)),
         strings("error_code", events, |e| s(&e.error_code)),
         strings("error_code_raw", events, |e| s(&e.error_code_raw)),
@@ -239,7 +320,9 @@ mod tests {
     fn event(i: u64) -> EniEvent {
         EniEvent {
             event_id: format!("id-{i}"),
-            event_time: Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, i as u32 % 60).unwrap(),
+            event_time: Utc
+                .with_ymd_and_hms(2026, 11, 22, 14, 2, i as u32 % 60)
+                .unwrap(),
             event_name: EventName::AssignPrivateIpAddresses,
             region: Some("eu-west-1".into()),
             account: Some("111111111111".into()),
@@ -250,8 +333,14 @@ mod tests {
             vpc_id: None,
             device_index: None,
             private_ips: vec![
-                PrivateIp { address: "192.168.53.76".into(), primary: false },
-                PrivateIp { address: "192.168.41.30".into(), primary: true },
+                PrivateIp {
+                    address: "192.168.53.76".into(),
+                    primary: false,
+                },
+                PrivateIp {
+                    address: "192.168.41.30".into(),
+                    primary: true,
+                },
             ],
             ipv4_prefixes: vec![],
             ipv6_addresses: vec![],
@@ -295,7 +384,9 @@ mod tests {
             w.push(event(i)).unwrap();
         }
         w.finish().unwrap();
-        let back = ParquetReader::new(std::io::Cursor::new(buf)).finish().unwrap();
+        let back = ParquetReader::new(std::io::Cursor::new(buf))
+            .finish()
+            .unwrap();
         assert_eq!(back.height(), 7);
         assert_eq!(
             back.column("event_time").unwrap().dtype(),
@@ -303,5 +394,36 @@ mod tests {
         );
         let expected = events_frame(&(0..7).map(event).collect::<Vec<_>>()).unwrap();
         assert!(back.equals_missing(&expected));
+    }
+}
+
+#[cfg(test)]
+mod schema_doc {
+    use super::*;
+
+    #[test]
+    fn schema_doc_lists_every_column() {
+        let doc = include_str!("../../../docs/schema.md");
+        let mut last = 0;
+        for c in EVENT_COLUMNS {
+            let row = format!("| `{}` | ", c.name);
+            let at = doc
+                .find(&row)
+                .unwrap_or_else(|| panic!("docs/schema.md lacks column {}", c.name));
+            assert!(at > last, "docs/schema.md lists {} out of order", c.name);
+            last = at;
+            let want = match c.dtype {
+                ColumnType::String => "| String |",
+                ColumnType::Int64 => "| Int64 |",
+                ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
+                ColumnType::StringList => "| List(String) |",
+            };
+            let line = doc[at..].lines().next().unwrap_or_default();
+            assert!(
+                line.contains(want),
+                "docs/schema.md gives {} another type: {line}",
+                c.name
+            );
+        }
     }
 }

@@ -210,8 +210,7 @@ impl Skip {
             let m = blocks::classify(block);
             let mut carry = self.esc as u64;
             let escaped = blocks::escaped(m.backslash, &mut carry);
-            let inside =
-                blocks::prefix_xor(m.quote & !escaped) ^ if self.in_str { !0 } else { 0 };
+            let inside = blocks::prefix_xor(m.quote & !escaped) ^ if self.in_str { !0 } else { 0 };
             let open = m.open & !inside;
             let close = m.close & !inside;
             if self.depth > close.count_ones() {
@@ -257,7 +256,12 @@ enum St {
     /// In a top-level object, before a key or `}`.
     ObjKey { obj: u64, container: bool },
     /// Inside a key string.
-    ObjKeyStr { obj: u64, container: bool, key: u64, esc: bool },
+    ObjKeyStr {
+        obj: u64,
+        container: bool,
+        key: u64,
+        esc: bool,
+    },
     /// After a key, before `:`.
     ObjColon { obj: u64, container: bool, key: Key },
     /// After `:`, before the value.
@@ -269,9 +273,17 @@ enum St {
     /// Inside a container array, before an element, `,` or `]`.
     Arr { kind: ItemKind },
     /// Scanning an object element.
-    Elem { kind: ItemKind, start: u64, sc: Skip },
+    Elem {
+        kind: ItemKind,
+        start: u64,
+        sc: Skip,
+    },
     /// Scanning an element that is not an object.
-    BadElem { kind: ItemKind, start: u64, sc: Skip },
+    BadElem {
+        kind: ItemKind,
+        start: u64,
+        sc: Skip,
+    },
     /// Skipping an element too large to hold.
     Oversized { kind: ItemKind, sc: Skip },
 }
@@ -343,12 +355,35 @@ impl<R: Read> Framer<R> {
     /// The first byte that must stay in the buffer.
     fn keep_from(&self) -> usize {
         let held = match self.st {
-            St::ObjKey { obj, container: false }
-            | St::ObjColon { obj, container: false, .. }
-            | St::ObjValue { obj, container: false, .. }
-            | St::ObjSkip { obj, container: false, .. }
-            | St::ObjAfter { obj, container: false } => Some(obj),
-            St::ObjKeyStr { obj, container, key, .. } => Some(if container { key } else { obj }),
+            St::ObjKey {
+                obj,
+                container: false,
+            }
+            | St::ObjColon {
+                obj,
+                container: false,
+                ..
+            }
+            | St::ObjValue {
+                obj,
+                container: false,
+                ..
+            }
+            | St::ObjSkip {
+                obj,
+                container: false,
+                ..
+            }
+            | St::ObjAfter {
+                obj,
+                container: false,
+            } => Some(obj),
+            St::ObjKeyStr {
+                obj,
+                container,
+                key,
+                ..
+            } => Some(if container { key } else { obj }),
             St::Elem { start, .. } | St::BadElem { start, .. } => Some(start),
             _ => None,
         };
@@ -645,52 +680,54 @@ impl<R: Read> Framer<R> {
                         };
                     }
                 }
-                St::Elem { kind, start, mut sc } => {
-                    match sc.run(&self.buf[..self.end], self.pos) {
-                        Ok(e) => {
-                            self.pos = e;
-                            self.st = St::Arr { kind };
-                            return Ok(Some(Step::Item(kind, self.idx(start), e)));
-                        }
-                        Err(()) => {
-                            self.pos = self.end;
-                            self.st = St::Elem { kind, start, sc };
-                        }
+                St::Elem {
+                    kind,
+                    start,
+                    mut sc,
+                } => match sc.run(&self.buf[..self.end], self.pos) {
+                    Ok(e) => {
+                        self.pos = e;
+                        self.st = St::Arr { kind };
+                        return Ok(Some(Step::Item(kind, self.idx(start), e)));
                     }
-                }
-                St::BadElem { kind, start, mut sc } => {
-                    match sc.run(&self.buf[..self.end], self.pos) {
-                        Ok(e) => {
-                            self.pos = e;
-                            self.st = St::Arr { kind };
-                            let s = self.idx(start);
-                            let what = describe(self.buf[s]);
-                            return Ok(Some(Step::Malformed(format!(
-                                "array element is {what}, not a record object"
-                            ))));
-                        }
-                        Err(()) => {
-                            self.pos = self.end;
-                            self.st = St::BadElem { kind, start, sc };
-                        }
+                    Err(()) => {
+                        self.pos = self.end;
+                        self.st = St::Elem { kind, start, sc };
                     }
-                }
-                St::Oversized { kind, mut sc } => {
-                    match sc.run(&self.buf[..self.end], self.pos) {
-                        Ok(e) => {
-                            self.pos = e;
-                            self.st = St::Arr { kind };
-                            return Ok(Some(Step::Malformed(format!(
-                                "record larger than {} bytes, skipped",
-                                self.max_item
-                            ))));
-                        }
-                        Err(()) => {
-                            self.pos = self.end;
-                            self.st = St::Oversized { kind, sc };
-                        }
+                },
+                St::BadElem {
+                    kind,
+                    start,
+                    mut sc,
+                } => match sc.run(&self.buf[..self.end], self.pos) {
+                    Ok(e) => {
+                        self.pos = e;
+                        self.st = St::Arr { kind };
+                        let s = self.idx(start);
+                        let what = describe(self.buf[s]);
+                        return Ok(Some(Step::Malformed(format!(
+                            "array element is {what}, not a record object"
+                        ))));
                     }
-                }
+                    Err(()) => {
+                        self.pos = self.end;
+                        self.st = St::BadElem { kind, start, sc };
+                    }
+                },
+                St::Oversized { kind, mut sc } => match sc.run(&self.buf[..self.end], self.pos) {
+                    Ok(e) => {
+                        self.pos = e;
+                        self.st = St::Arr { kind };
+                        return Ok(Some(Step::Malformed(format!(
+                            "record larger than {} bytes, skipped",
+                            self.max_item
+                        ))));
+                    }
+                    Err(()) => {
+                        self.pos = self.end;
+                        self.st = St::Oversized { kind, sc };
+                    }
+                },
             }
         }
         Ok(None)
@@ -708,8 +745,15 @@ impl<R: Read> Framer<R> {
     /// A top-level object with a syntax error: one malformed item, then resync at the next line.
     fn bad_object(&mut self, _obj: u64, container: bool, c: u8) -> Step {
         self.st = St::Resync;
-        let where_ = if container { "the Records wrapper" } else { "a top-level object" };
-        Step::Malformed(format!("invalid JSON in {where_}: unexpected {}", describe(c)))
+        let where_ = if container {
+            "the Records wrapper"
+        } else {
+            "a top-level object"
+        };
+        Step::Malformed(format!(
+            "invalid JSON in {where_}: unexpected {}",
+            describe(c)
+        ))
     }
 }
 
@@ -767,7 +811,11 @@ mod tests {
     fn check(input: &str) -> Result<Vec<Out>, String> {
         let whole = frame_all(input, usize::MAX, DEFAULT_MAX_ITEM);
         for chunk in [1, 2, 3, 7, 64] {
-            assert_eq!(frame_all(input, chunk, DEFAULT_MAX_ITEM), whole, "chunk {chunk}");
+            assert_eq!(
+                frame_all(input, chunk, DEFAULT_MAX_ITEM),
+                whole,
+                "chunk {chunk}"
+            );
         }
         whole
     }
@@ -784,13 +832,17 @@ mod tests {
         let input = r#"{"Records":[{"a":"x\"}{]","b":[1,{"c":2}]} , {"eventName":"Z"}]}"#;
         assert_eq!(
             check(input).unwrap(),
-            vec![rec(r#"{"a":"x\"}{]","b":[1,{"c":2}]}"#), rec(r#"{"eventName":"Z"}"#)]
+            vec![
+                rec(r#"{"a":"x\"}{]","b":[1,{"c":2}]}"#),
+                rec(r#"{"eventName":"Z"}"#)
+            ]
         );
     }
 
     #[test]
     fn records_key_after_other_keys_and_escaped_backslash() {
-        let input = "{\"x\":{\"Records\":1},\"s\":\"a\\\\\",\"Records\":[{\"k\":\"v\\\\\"}],\"n\":null}";
+        let input =
+            "{\"x\":{\"Records\":1},\"s\":\"a\\\\\",\"Records\":[{\"k\":\"v\\\\\"}],\"n\":null}";
         assert_eq!(check(input).unwrap(), vec![rec("{\"k\":\"v\\\\\"}")]);
     }
 
@@ -833,7 +885,14 @@ mod tests {
         let input = r#"{"Records":[1,"s",{"a":1},[2],null,{"b":2}]}"#;
         assert_eq!(
             check(input).unwrap(),
-            vec![Out::M, Out::M, rec(r#"{"a":1}"#), Out::M, Out::M, rec(r#"{"b":2}"#)]
+            vec![
+                Out::M,
+                Out::M,
+                rec(r#"{"a":1}"#),
+                Out::M,
+                Out::M,
+                rec(r#"{"b":2}"#)
+            ]
         );
     }
 
@@ -850,7 +909,10 @@ mod tests {
     fn fatal_shapes_name_the_problem() {
         assert!(check("hello").unwrap_err().contains("not JSON"));
         let e = check(r#"{"Records":{"a":1}}"#).unwrap_err();
-        assert!(e.contains("\"Records\" is not an array (found an object)"), "{e}");
+        assert!(
+            e.contains("\"Records\" is not an array (found an object)"),
+            "{e}"
+        );
         let e = check(r#"{"Records":[{"a":1},{"b":"#).unwrap_err();
         assert!(e.contains("unexpected end of input inside a record"), "{e}");
         let e = check(r#"{"eventName":"x""#).unwrap_err();

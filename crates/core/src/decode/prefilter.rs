@@ -35,10 +35,18 @@ mod tests {
 
     #[test]
     fn finds_names_in_any_wrapping() {
-        assert!(may_be_relevant(br#"{"eventName":"AssignPrivateIpAddresses"}"#));
-        assert!(may_be_relevant(br#"{"CloudTrailEvent":"{\"eventName\":\"CreateTags\"}"}"#));
-        assert!(may_be_relevant(br#"{"eventName":"\u0041ssignIpv6Addresses"}"#));
-        assert!(!may_be_relevant(br#"{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}"#));
+        assert!(may_be_relevant(
+            br#"{"eventName":"AssignPrivateIpAddresses"}"#
+        ));
+        assert!(may_be_relevant(
+            br#"{"CloudTrailEvent":"{\"eventName\":\"CreateTags\"}"}"#
+        ));
+        assert!(may_be_relevant(
+            br#"{"eventName":"\u0041ssignIpv6Addresses"}"#
+        ));
+        assert!(!may_be_relevant(
+            br#"{"eventName":"DescribeInstances","eventSource":"ec2.amazonaws.com"}"#
+        ));
         assert!(!may_be_relevant(br#"{"eventName":"GetObject"}"#));
     }
 }

@@ -5,8 +5,8 @@
 //! session is named after the instance, or an IRSA web-identity session) and acts on an ENI
 //! the CNI owns: described `aws-K8S-…` or tagged `node.k8s.amazonaws.com/instance_id`.
 
-use super::sets::{get, path, string};
 use super::CNI_INSTANCE_TAG;
+use super::sets::{get, path, string};
 use crate::model::{Actor, EniEvent};
 use serde_json::Value;
 
@@ -68,8 +68,11 @@ pub fn is_instance_id(s: &str) -> bool {
 
 /// Whether the caller is a node identity that ipamd may be using.
 pub fn node_identity(identity: &Value, session: Option<&str>) -> bool {
-    let irsa = path(identity, &["sessionContext", "webIdFederationData", "federatedProvider"])
-        .is_some_and(|p| !p.is_null());
+    let irsa = path(
+        identity,
+        &["sessionContext", "webIdFederationData", "federatedProvider"],
+    )
+    .is_some_and(|p| !p.is_null());
     irsa || session.is_some_and(is_instance_id)
 }
 
@@ -80,9 +83,13 @@ pub fn describes_cni_eni(e: &EniEvent, req: &Value, resp: &Value) -> bool {
         .as_deref()
         .is_some_and(|d| d.starts_with(CNI_DESCRIPTION_PREFIX));
     let tagged = e.eni_id.is_some()
-        && [req, resp, path(resp, &["networkInterface"]).unwrap_or(&Value::Null)]
-            .iter()
-            .any(|v| super::sets::tag(v, CNI_INSTANCE_TAG).is_some());
+        && [
+            req,
+            resp,
+            path(resp, &["networkInterface"]).unwrap_or(&Value::Null),
+        ]
+        .iter()
+        .any(|v| super::sets::tag(v, CNI_INSTANCE_TAG).is_some());
     described || tagged
 }
 
@@ -93,17 +100,31 @@ mod tests {
 
     #[test]
     fn versions_from_every_documented_user_agent() {
-        assert_eq!(cni_version("amazon-vpc-cni-k8s/version/ aws-sdk-go/1.40.6 (go1.16.10; linux; amd64)"), None);
-        assert_eq!(cni_version("aws-sdk-go/1.33.14 (go1.13.15; linux; amd64) amazon-vpc-cni-k8s"), None);
+        assert_eq!(
+            cni_version("amazon-vpc-cni-k8s/version/ aws-sdk-go/1.40.6 (go1.16.10; linux; amd64)"),
+            None
+        );
+        assert_eq!(
+            cni_version("aws-sdk-go/1.33.14 (go1.13.15; linux; amd64) amazon-vpc-cni-k8s"),
+            None
+        );
         assert_eq!(
             cni_version("aws-sdk-go-v2/1.39.2 ua/2.1 os/linux lang/go#1.25.5 md/GOOS#linux md/GOARCH#amd64 api/ec2#1.254.1 amazon-vpc-cni-k8s/v1.21.0 m/0,E")
                 .as_deref(),
             Some("v1.21.0")
         );
-        assert_eq!(cni_version("amazon-vpc-cni-k8s/version/v1.12.6 aws-sdk-go/1.44").as_deref(), Some("v1.12.6"));
-        assert_eq!(from_user_agent(Some("aws-sdk-go-v2/1.39.2 ua/2.1 os/linux")), Actor::Other);
         assert_eq!(
-            from_user_agent(Some("amazon-vpc-resource-controller-k8s/v1.7.0 aws-sdk-go/1.55")),
+            cni_version("amazon-vpc-cni-k8s/version/v1.12.6 aws-sdk-go/1.44").as_deref(),
+            Some("v1.12.6")
+        );
+        assert_eq!(
+            from_user_agent(Some("aws-sdk-go-v2/1.39.2 ua/2.1 os/linux")),
+            Actor::Other
+        );
+        assert_eq!(
+            from_user_agent(Some(
+                "amazon-vpc-resource-controller-k8s/v1.7.0 aws-sdk-go/1.55"
+            )),
             Actor::ResourceController
         );
     }
@@ -118,8 +139,14 @@ mod tests {
         assert!(node_identity(&irsa, None));
         let person = json!({"arn":"arn:aws:sts::1:assumed-role/Admin/alice"});
         assert!(!node_identity(&person, Some("alice")));
-        assert_eq!(strip_error_class("Client.RequestLimitExceeded"), "RequestLimitExceeded");
+        assert_eq!(
+            strip_error_class("Client.RequestLimitExceeded"),
+            "RequestLimitExceeded"
+        );
         assert_eq!(strip_error_class("Server.Unavailable"), "Unavailable");
-        assert_eq!(strip_error_class("InvalidParameterValue"), "InvalidParameterValue");
+        assert_eq!(
+            strip_error_class("InvalidParameterValue"),
+            "InvalidParameterValue"
+        );
     }
 }

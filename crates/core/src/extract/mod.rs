@@ -148,7 +148,8 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
         event_time: event_time.with_timezone(&Utc),
         event_name,
         region: string(get(r, "awsRegion")),
-        account: string(get(r, "recipientAccountId")).or_else(|| string(get(identity, "accountId"))),
+        account: string(get(r, "recipientAccountId"))
+            .or_else(|| string(get(identity, "accountId"))),
         eni_id: None,
         instance_id: None,
         attachment_id: None,
@@ -258,7 +259,13 @@ fn response_or_request(resp: Vec<String>, req: impl FnOnce() -> Vec<String>) -> 
 fn assign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
     let ips = response_or_request(
         texts(
-            &items_any(resp, &["assignedPrivateIpAddressesSet", "assignedPrivateIpAddresses"]),
+            &items_any(
+                resp,
+                &[
+                    "assignedPrivateIpAddressesSet",
+                    "assignedPrivateIpAddresses",
+                ],
+            ),
             "privateIpAddress",
         ),
         || {
@@ -273,7 +280,12 @@ fn assign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
             &items_any(resp, &["assignedIpv4PrefixSet", "assignedIpv4Prefixes"]),
             "ipv4Prefix",
         ),
-        || texts(&items_any(req, &["ipv4Prefixes", "ipv4PrefixSet"]), "ipv4Prefix"),
+        || {
+            texts(
+                &items_any(req, &["ipv4Prefixes", "ipv4PrefixSet"]),
+                "ipv4Prefix",
+            )
+        },
     );
     EniEvent {
         eni_id: string(get_any(req, &["networkInterfaceId"]))
@@ -291,7 +303,14 @@ fn unassign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
         eni_id: string(get(req, "networkInterfaceId"))
             .or_else(|| string(get(resp, "networkInterfaceId"))),
         private_ips: secondary(texts(
-            &items_any(req, &["privateIpAddressesSet", "privateIpAddresses", "privateIpAddress"]),
+            &items_any(
+                req,
+                &[
+                    "privateIpAddressesSet",
+                    "privateIpAddresses",
+                    "privateIpAddress",
+                ],
+            ),
             "privateIpAddress",
         )),
         ipv4_prefixes: texts(
@@ -320,7 +339,12 @@ fn assign_ipv6(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
             &items_any(resp, &["assignedIpv6PrefixSet", "assignedIpv6Prefixes"]),
             "ipv6Prefix",
         ),
-        || texts(&items_any(req, &["ipv6Prefixes", "ipv6PrefixSet"]), "ipv6Prefix"),
+        || {
+            texts(
+                &items_any(req, &["ipv6Prefixes", "ipv6PrefixSet"]),
+                "ipv6Prefix",
+            )
+        },
     );
     EniEvent {
         eni_id: string(get(req, "networkInterfaceId"))
@@ -336,7 +360,10 @@ fn assign_ipv6(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
 fn unassign_ipv6(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
     let addresses = response_or_request(
         texts(
-            &items_any(resp, &["unassignedIpv6Addresses", "unassignedIpv6AddressesSet"]),
+            &items_any(
+                resp,
+                &["unassignedIpv6Addresses", "unassignedIpv6AddressesSet"],
+            ),
             "ipv6Address",
         ),
         || {
@@ -351,7 +378,12 @@ fn unassign_ipv6(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
             &items_any(resp, &["unassignedIpv6PrefixSet", "unassignedIpv6Prefixes"]),
             "ipv6Prefix",
         ),
-        || texts(&items_any(req, &["ipv6Prefixes", "ipv6PrefixSet"]), "ipv6Prefix"),
+        || {
+            texts(
+                &items_any(req, &["ipv6Prefixes", "ipv6PrefixSet"]),
+                "ipv6Prefix",
+            )
+        },
     );
     EniEvent {
         eni_id: string(get(req, "networkInterfaceId"))
@@ -378,7 +410,10 @@ fn instance_from_eni(tags_holder: &[&Value], description: Option<&str>) -> Optio
 /// Fills the address fields of an ENI description (`networkInterface`, or an element of a
 /// RunInstances `networkInterfaceSet`).
 fn eni_addresses(mut e: EniEvent, ni: &Value) -> EniEvent {
-    let mut ips = private_ips(&items_any(ni, &["privateIpAddressesSet", "privateIpAddresses"]));
+    let mut ips = private_ips(&items_any(
+        ni,
+        &["privateIpAddressesSet", "privateIpAddresses"],
+    ));
     if ips.is_empty() {
         if let Some(address) = string(get(ni, "privateIpAddress")) {
             ips.push(PrivateIp {
@@ -388,12 +423,18 @@ fn eni_addresses(mut e: EniEvent, ni: &Value) -> EniEvent {
         }
     }
     e.private_ips = ips;
-    e.ipv4_prefixes = texts(&items_any(ni, &["ipv4PrefixSet", "ipv4Prefixes"]), "ipv4Prefix");
+    e.ipv4_prefixes = texts(
+        &items_any(ni, &["ipv4PrefixSet", "ipv4Prefixes"]),
+        "ipv4Prefix",
+    );
     e.ipv6_addresses = texts(
         &items_any(ni, &["ipv6AddressesSet", "ipv6Addresses"]),
         "ipv6Address",
     );
-    e.ipv6_prefixes = texts(&items_any(ni, &["ipv6PrefixSet", "ipv6Prefixes"]), "ipv6Prefix");
+    e.ipv6_prefixes = texts(
+        &items_any(ni, &["ipv6PrefixSet", "ipv6Prefixes"]),
+        "ipv6Prefix",
+    );
     e
 }
 
@@ -416,7 +457,10 @@ fn create_eni(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
 }
 
 fn create_tags(base: EniEvent, req: &Value) -> Vec<EniEvent> {
-    let resources = texts(&items_any(req, &["resourcesSet", "resources"]), "resourceId");
+    let resources = texts(
+        &items_any(req, &["resourcesSet", "resources"]),
+        "resourceId",
+    );
     let instance = tag(req, CNI_INSTANCE_TAG);
     resources
         .into_iter()
@@ -487,4 +531,3 @@ fn terminate_instances(base: EniEvent, req: &Value, resp: &Value) -> Vec<EniEven
         })
         .collect()
 }
-

@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(addrs(json!([one()])), want);
         assert_eq!(addrs(json!({"items": [one()]})), want);
         assert_eq!(addrs(json!({"item": [one()]})), want);
-        assert_eq!(addrs(json!({"assignedPrivateIpAddressSetType": [one()]})), want);
+        assert_eq!(
+            addrs(json!({"assignedPrivateIpAddressSetType": [one()]})),
+            want
+        );
         assert_eq!(addrs(json!({"items": one()})), want);
         assert_eq!(addrs(json!({"AnyTypeName": one()})), want);
         assert_eq!(addrs(one()), want);
@@ -173,7 +176,10 @@ mod tests {
     fn tags_from_sets_and_specifications() {
         let req = json!({"tagSpecificationSet": {"items": [{"resourceType": "network-interface",
             "tags": [{"key": "node.k8s.amazonaws.com/instance_id", "value": "i-0abc"}]}]}});
-        assert_eq!(tag(&req, "node.k8s.amazonaws.com/instance_id").as_deref(), Some("i-0abc"));
+        assert_eq!(
+            tag(&req, "node.k8s.amazonaws.com/instance_id").as_deref(),
+            Some("i-0abc")
+        );
         let ct = json!({"tagSet": {"items": [{"key": "a", "value": "b"}]}});
         assert_eq!(tag(&ct, "a").as_deref(), Some("b"));
         assert_eq!(tag(&json!({"tagSet": {}}), "a"), None);

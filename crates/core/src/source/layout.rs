@@ -88,7 +88,8 @@ mod tests {
         assert_eq!(i.date, NaiveDate::from_ymd_opt(2026, 5, 21));
         assert_eq!(file_kind(k), FileKind::Events);
 
-        let o = parse_key("AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2025/12/31/x.json.gz");
+        let o =
+            parse_key("AWSLogs/o-abc123/111122223333/CloudTrail/eu-west-1/2025/12/31/x.json.gz");
         assert_eq!(o.org.as_deref(), Some("o-abc123"));
         assert_eq!(o.account.as_deref(), Some("111122223333"));
         assert_eq!(o.region.as_deref(), Some("eu-west-1"));
@@ -98,10 +99,15 @@ mod tests {
     #[test]
     fn digest_and_insight_are_recognised() {
         assert_eq!(
-            file_kind("AWSLogs/1/CloudTrail-Digest/us-east-1/2026/01/01/1_CloudTrail-Digest_us-east-1_t_us-east-1_20260101T000000Z.json.gz"),
+            file_kind(
+                "AWSLogs/1/CloudTrail-Digest/us-east-1/2026/01/01/1_CloudTrail-Digest_us-east-1_t_us-east-1_20260101T000000Z.json.gz"
+            ),
             FileKind::Digest
         );
-        assert_eq!(file_kind("AWSLogs/1/CloudTrail-Insight/us-east-1/x.json.gz"), FileKind::Insight);
+        assert_eq!(
+            file_kind("AWSLogs/1/CloudTrail-Insight/us-east-1/x.json.gz"),
+            FileKind::Insight
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Local inputs: files, directories (walked recursively, in name order) and `-` for stdin.
 
-use super::layout::{file_kind, parse_key, FileKind};
+use super::layout::{FileKind, file_kind, parse_key};
 use super::window::TimeWindow;
 use super::{InputObject, SourceError};
 use std::fs::File;

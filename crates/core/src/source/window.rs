@@ -46,7 +46,10 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeP
         "w" => 7 * 86_400,
         _ => return Err(err()),
     };
-    let back = n.checked_mul(secs).and_then(Duration::try_seconds).ok_or_else(err)?;
+    let back = n
+        .checked_mul(secs)
+        .and_then(Duration::try_seconds)
+        .ok_or_else(err)?;
     now.checked_sub_signed(back).ok_or_else(err)
 }
 
@@ -119,9 +122,18 @@ mod tests {
     #[test]
     fn parses_absolute_and_relative_times() {
         let now = t("2026-11-22T12:00:00Z");
-        assert_eq!(parse_time("2026-11-22T10:00:00Z", now).unwrap(), t("2026-11-22T10:00:00Z"));
-        assert_eq!(parse_time("2026-11-22T12:00:00+02:00", now).unwrap(), t("2026-11-22T10:00:00Z"));
-        assert_eq!(parse_time("2026-11-21", now).unwrap(), t("2026-11-21T00:00:00Z"));
+        assert_eq!(
+            parse_time("2026-11-22T10:00:00Z", now).unwrap(),
+            t("2026-11-22T10:00:00Z")
+        );
+        assert_eq!(
+            parse_time("2026-11-22T12:00:00+02:00", now).unwrap(),
+            t("2026-11-22T10:00:00Z")
+        );
+        assert_eq!(
+            parse_time("2026-11-21", now).unwrap(),
+            t("2026-11-21T00:00:00Z")
+        );
         assert_eq!(parse_time("6h", now).unwrap(), t("2026-11-22T06:00:00Z"));
         assert_eq!(parse_time("90s", now).unwrap(), t("2026-11-22T11:58:30Z"));
         assert_eq!(parse_time("1w", now).unwrap(), t("2026-11-15T12:00:00Z"));
@@ -145,11 +157,15 @@ mod tests {
     #[test]
     fn delivery_time_tolerates_both_name_forms() {
         assert_eq!(
-            delivery_time("a/111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz"),
+            delivery_time(
+                "a/111122223333_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz"
+            ),
             Some(t("2015-08-01T02:10:00Z"))
         );
         assert_eq!(
-            delivery_time("123456789012_CloudTrail_us-west-1_20140620T1255ZHdkvFTXOA3Vnhbc.json.gz"),
+            delivery_time(
+                "123456789012_CloudTrail_us-west-1_20140620T1255ZHdkvFTXOA3Vnhbc.json.gz"
+            ),
             Some(t("2014-06-20T12:55:00Z"))
         );
         assert_eq!(delivery_time("events.json"), None);
@@ -162,7 +178,9 @@ mod tests {
             until: Some(t("2026-11-22T00:00:00Z")),
         };
         let key = |day: &str, stamp: &str| {
-            format!("AWSLogs/111122223333/CloudTrail/us-east-1/{day}/111122223333_CloudTrail_us-east-1_{stamp}_abcdefghijklmnop.json.gz")
+            format!(
+                "AWSLogs/111122223333/CloudTrail/us-east-1/{day}/111122223333_CloudTrail_us-east-1_{stamp}_abcdefghijklmnop.json.gz"
+            )
         };
         let early = key("2026/11/21", "20261121T2250Z");
         let inside = key("2026/11/21", "20261121T2305Z");

@@ -1,0 +1,15 @@
+//! One file per command; each turns parsed arguments into library calls and an exit code.
+
+mod completions;
+mod scan;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Code;
+
+/// Runs the chosen command.
+pub fn run(cli: Cli) -> anyhow::Result<Code> {
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Completions { shell } => completions::run(shell),
+    }
+}
