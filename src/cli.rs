@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Read CloudTrail files and print the ENI events they hold.
     #[command(after_long_help = SCAN_EXAMPLES)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print a shell completion script.
     #[command(
         after_long_help = "Example:\n  cnitrail completions bash > /etc/bash_completion.d/cnitrail"

@@ -9,7 +9,7 @@ use crate::exit::Code;
 /// Runs the chosen command.
 pub fn run(cli: Cli) -> anyhow::Result<Code> {
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }
 }

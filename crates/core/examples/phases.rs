@@ -44,7 +44,7 @@ fn main() {
                 continue;
             }
             let mut f = Framer::new(r);
-            while let Some(fr) = f.next().expect("frame") {
+            while let Some(fr) = f.next_frame().expect("frame") {
                 if let Frame::Item { bytes: b, .. } = fr {
                     items += 1;
                     bytes += b.len() as u64;

@@ -172,7 +172,7 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
     let mut reason = None;
     let mut index = 0u64;
     loop {
-        let frame = match framer.next() {
+        let frame = match framer.next_frame() {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {

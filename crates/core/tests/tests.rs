@@ -475,12 +475,12 @@ fn random_record(rng: &mut Rng, i: u64) -> String {
     ];
     let raw_name = rng.pick(&names).to_string();
     // Sometimes escape the first letter: legal JSON that hides the name from a naive search.
-    let name_json = if rng.next() % 7 == 0 {
+    let name_json = if rng.next().is_multiple_of(7) {
         format!("\"\\u{:04x}{}\"", raw_name.as_bytes()[0], &raw_name[1..])
     } else {
         json_str(&raw_name)
     };
-    let source = if rng.next() % 10 == 0 {
+    let source = if rng.next().is_multiple_of(10) {
         "sts.amazonaws.com"
     } else {
         "ec2.amazonaws.com"
@@ -566,7 +566,7 @@ fn prefilter_never_misses_what_a_full_parse_keeps() {
         let text = wrap(&mut rng, &records);
         let mut framer = Framer::new(text.as_bytes());
         let mut index = 0;
-        while let Some(frame) = framer.next().expect("generated input frames") {
+        while let Some(frame) = framer.next_frame().expect("generated input frames") {
             let Frame::Item { kind, bytes } = frame else {
                 panic!("generated input has no malformed items")
             };

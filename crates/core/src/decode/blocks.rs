@@ -148,7 +148,9 @@ mod tests {
         for _ in 0..5000 {
             // Streams of backslash-heavy data, three blocks long.
             let blocks: Vec<u64> = (0..3)
-                .map(|_| rng(&mut s) & rng(&mut s) | if rng(&mut s) % 4 == 0 { !0 } else { 0 })
+                .map(|_| {
+                    rng(&mut s) & rng(&mut s) | if rng(&mut s).is_multiple_of(4) { !0 } else { 0 }
+                })
                 .collect();
             let mut carry = 0;
             let mut pending = false;

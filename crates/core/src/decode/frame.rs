@@ -288,7 +288,7 @@ enum St {
     Oversized { kind: ItemKind, sc: Skip },
 }
 
-/// The framer. Call [`Framer::next`] until it returns `Ok(None)`.
+/// The framer. Call [`Framer::next_frame`] until it returns `Ok(None)`.
 pub struct Framer<R> {
     reader: R,
     buf: Vec<u8>,
@@ -456,7 +456,7 @@ impl<R: Read> Framer<R> {
     }
 
     /// The next item, `Ok(None)` at a clean end of input.
-    pub fn next(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
+    pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, FrameError> {
         loop {
             if self.pos >= self.end {
                 if !self.refill()? {
@@ -796,7 +796,7 @@ mod tests {
         );
         let mut out = Vec::new();
         loop {
-            match f.next() {
+            match f.next_frame() {
                 Ok(None) => return Ok(out),
                 Ok(Some(Frame::Item { kind, bytes })) => {
                     out.push(Out::I(kind, String::from_utf8(bytes.to_vec()).unwrap()))

@@ -414,13 +414,13 @@ fn eni_addresses(mut e: EniEvent, ni: &Value) -> EniEvent {
         ni,
         &["privateIpAddressesSet", "privateIpAddresses"],
     ));
-    if ips.is_empty() {
-        if let Some(address) = string(get(ni, "privateIpAddress")) {
-            ips.push(PrivateIp {
-                address,
-                primary: true,
-            });
-        }
+    if ips.is_empty()
+        && let Some(address) = string(get(ni, "privateIpAddress"))
+    {
+        ips.push(PrivateIp {
+            address,
+            primary: true,
+        });
     }
     e.private_ips = ips;
     e.ipv4_prefixes = texts(

@@ -98,13 +98,12 @@ impl TimeWindow {
                 return false;
             }
         }
-        if let Some(until) = self.until {
-            if info
+        if let Some(until) = self.until
+            && info
                 .date
                 .is_some_and(|d| d > until.date_naive() + Duration::days(1))
-            {
-                return false;
-            }
+        {
+            return false;
         }
         true
     }
