@@ -71,6 +71,35 @@ fn scan_fixtures_jsonl_with_stats() {
     assert_eq!(s["records_kept"], 21);
     assert_eq!(s["duplicates"], 1);
     assert_eq!(lines.len(), 21);
+    let files = s["files"].as_array().expect("per-file counts");
+    assert_eq!(files.len(), 7);
+    for f in files {
+        let c = &f["counts"];
+        let sum = [
+            "records_kept",
+            "records_filtered",
+            "records_malformed",
+            "duplicates",
+        ]
+        .iter()
+        .map(|k| c[k].as_u64().unwrap())
+        .sum::<u64>();
+        assert_eq!(
+            c["records_read"].as_u64(),
+            Some(sum),
+            "per-file accounting: {f}"
+        );
+    }
+    let digest = files
+        .iter()
+        .find(|f| f["status"] == "skipped")
+        .expect("the digest");
+    assert!(
+        digest["file"]
+            .as_str()
+            .unwrap()
+            .contains("CloudTrail-Digest")
+    );
     let first = &lines[0];
     for field in [
         "event_id",

@@ -26,6 +26,7 @@ pub fn run(args: ScanArgs) -> Result<Code> {
             ActorArg::All => ActorFilter::All,
         },
         threads: input.threads.unwrap_or(ScanOptions::default().threads),
+        file_reports: output.stats == StatsFormat::Json,
         ..ScanOptions::default()
     };
     let s3 = connect_s3(&input)?;

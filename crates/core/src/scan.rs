@@ -50,6 +50,8 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Largest record held in memory; larger ones are counted as malformed.
     pub max_record: usize,
+    /// Keep every file's counts in [`ScanSummary::files`] (memory grows with the file count).
+    pub file_reports: bool,
 }
 
 impl Default for ScanOptions {
@@ -61,6 +63,7 @@ impl Default for ScanOptions {
             actor: ActorFilter::All,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_record: decode::frame::DEFAULT_MAX_ITEM,
+            file_reports: false,
         }
     }
 }
@@ -335,6 +338,9 @@ impl Merger {
             summary.add_malformed(m);
         }
         summary.add_file(&report);
+        if opts.file_reports {
+            summary.files.push(report.clone());
+        }
         Ok(report)
     }
 

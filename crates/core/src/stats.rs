@@ -130,6 +130,11 @@ pub struct ScanSummary {
     pub failed_files: Vec<FailedFile>,
     /// The first malformed records (at most [`ScanSummary::MALFORMED_SAMPLE`]).
     pub malformed_records: Vec<MalformedRecord>,
+    /// Every file's outcome, in input order, when [`ScanOptions::file_reports`] asked for them.
+    ///
+    /// [`ScanOptions::file_reports`]: crate::scan::ScanOptions::file_reports
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileReport>,
 }
 
 /// A failed file and why.
