@@ -180,12 +180,8 @@ fn csv_cells(e: &EniEvent) -> Vec<String> {
         o(&e.subnet_id),
         o(&e.vpc_id),
         n(e.device_index),
-        e.private_ips
-            .iter()
-            .map(|p| p.address.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        e.primary_ip().unwrap_or_default().to_string(),
+        l(&e.private_ips),
+        o(&e.primary_ip),
         l(&e.ipv4_prefixes),
         l(&e.ipv6_addresses),
         l(&e.ipv6_prefixes),
@@ -239,7 +235,7 @@ fn table_cells(e: &EniEvent) -> [String; 8] {
     let addresses: Vec<&str> = e
         .private_ips
         .iter()
-        .map(|p| p.address.as_str())
+        .map(String::as_str)
         .chain(e.ipv4_prefixes.iter().map(String::as_str))
         .chain(e.ipv6_addresses.iter().map(String::as_str))
         .chain(e.ipv6_prefixes.iter().map(String::as_str))

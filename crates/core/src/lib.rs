@@ -37,6 +37,6 @@ pub mod scan;
 pub mod source;
 pub mod stats;
 
-pub use model::{Actor, EniEvent, EventName, PrivateIp};
+pub use model::{Actor, EniEvent, EventName};
 pub use scan::{ActorFilter, EventSink, ScanOptions};
 pub use stats::ScanSummary;

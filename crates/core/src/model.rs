@@ -117,23 +117,14 @@ impl std::fmt::Display for Actor {
     }
 }
 
-/// One private IPv4 address on an ENI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PrivateIp {
-    /// The address, as CloudTrail wrote it.
-    pub address: String,
-    /// True for the ENI's primary address (never handed to pods).
-    pub primary: bool,
-}
-
 /// One ENI-related call, normalised from whatever shape the record had.
 ///
 /// Lists are empty (never absent) when the record carried none. For failed calls the
 /// address lists hold what the request named, since nothing was assigned.
 ///
 /// Serialised (JSON lines, JSON) as a flat object whose keys and order are those of the
-/// events table: `private_ips` is a list of addresses and `primary_ip` names the primary one.
-#[derive(Debug, Clone, PartialEq)]
+/// events table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EniEvent {
     /// CloudTrail `eventID` (else `requestID`, else `file#index` for trimmed records);
     /// duplicates of it are dropped by the scan.
@@ -158,8 +149,10 @@ pub struct EniEvent {
     pub vpc_id: Option<String>,
     /// Device index of an attachment.
     pub device_index: Option<i64>,
-    /// Private IPv4 addresses, primary flagged.
-    pub private_ips: Vec<PrivateIp>,
+    /// Private IPv4 addresses, the primary among them.
+    pub private_ips: Vec<String>,
+    /// Which of `private_ips` is the ENI's primary address (never handed to pods).
+    pub primary_ip: Option<String>,
     /// IPv4 prefixes (`/28` with prefix delegation).
     pub ipv4_prefixes: Vec<String>,
     /// IPv6 addresses.
@@ -196,93 +189,4 @@ pub struct EniEvent {
     pub source_file: Arc<str>,
     /// Zero-based index of the record in that file.
     pub record_index: u64,
-}
-
-impl EniEvent {
-    /// The ENI's primary address, when the record lists it.
-    pub fn primary_ip(&self) -> Option<&str> {
-        self.private_ips
-            .iter()
-            .find(|p| p.primary)
-            .map(|p| p.address.as_str())
-    }
-}
-
-/// The flat wire form of an event; field order is the column order of the events table.
-#[derive(Serialize)]
-struct Wire<'a> {
-    event_id: &'a str,
-    event_time: &'a DateTime<Utc>,
-    event_name: EventName,
-    region: &'a Option<String>,
-    account: &'a Option<String>,
-    eni_id: &'a Option<String>,
-    instance_id: &'a Option<String>,
-    attachment_id: &'a Option<String>,
-    subnet_id: &'a Option<String>,
-    vpc_id: &'a Option<String>,
-    device_index: Option<i64>,
-    private_ips: Vec<&'a str>,
-    primary_ip: Option<&'a str>,
-    ipv4_prefixes: &'a [String],
-    ipv6_addresses: &'a [String],
-    ipv6_prefixes: &'a [String],
-    requested_ipv4_count: Option<i64>,
-    requested_ipv4_prefix_count: Option<i64>,
-    requested_ipv6_count: Option<i64>,
-    requested_ipv6_prefix_count: Option<i64>,
-    description: &'a Option<String>,
-    error_code: &'a Option<String>,
-    error_code_raw: &'a Option<String>,
-    error_message: &'a Option<String>,
-    caller_arn: &'a Option<String>,
-    session_name: &'a Option<String>,
-    user_agent: &'a Option<String>,
-    actor: Actor,
-    cni_version: &'a Option<String>,
-    source_file: &'a str,
-    record_index: u64,
-}
-
-impl Serialize for EniEvent {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        Wire {
-            event_id: &self.event_id,
-            event_time: &self.event_time,
-            event_name: self.event_name,
-            region: &self.region,
-            account: &self.account,
-            eni_id: &self.eni_id,
-            instance_id: &self.instance_id,
-            attachment_id: &self.attachment_id,
-            subnet_id: &self.subnet_id,
-            vpc_id: &self.vpc_id,
-            device_index: self.device_index,
-            private_ips: self
-                .private_ips
-                .iter()
-                .map(|p| p.address.as_str())
-                .collect(),
-            primary_ip: self.primary_ip(),
-            ipv4_prefixes: &self.ipv4_prefixes,
-            ipv6_addresses: &self.ipv6_addresses,
-            ipv6_prefixes: &self.ipv6_prefixes,
-            requested_ipv4_count: self.requested_ipv4_count,
-            requested_ipv4_prefix_count: self.requested_ipv4_prefix_count,
-            requested_ipv6_count: self.requested_ipv6_count,
-            requested_ipv6_prefix_count: self.requested_ipv6_prefix_count,
-            description: &self.description,
-            error_code: &self.error_code,
-            error_code_raw: &self.error_code_raw,
-            error_message: &self.error_message,
-            caller_arn: &self.caller_arn,
-            session_name: &self.session_name,
-            user_agent: &self.user_agent,
-            actor: self.actor,
-            cni_version: &self.cni_version,
-            source_file: &self.source_file,
-            record_index: self.record_index,
-        }
-        .serialize(s)
-    }
 }

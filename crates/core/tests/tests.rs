@@ -75,7 +75,7 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(run.event_name, EventName::RunInstances);
     assert_eq!(run.instance_id.as_deref(), Some(node));
     assert_eq!(run.eni_id.as_deref(), Some("eni-0feed0000000000a1"));
-    assert_eq!(run.primary_ip(), Some("10.0.3.10"));
+    assert_eq!(run.primary_ip.as_deref(), Some("10.0.3.10"));
     assert_eq!(
         run.attachment_id.as_deref(),
         Some("eni-attach-0aaa000000000001")
@@ -91,7 +91,7 @@ fn trail_fixture_events_carry_what_the_records_say() {
         "from the CNI's tag"
     );
     assert_eq!(create.private_ips.len(), 10);
-    assert_eq!(create.primary_ip(), Some("10.0.3.20"));
+    assert_eq!(create.primary_ip.as_deref(), Some("10.0.3.20"));
     assert_eq!(create.requested_ipv4_count, Some(9));
     assert_eq!(
         create.description.as_deref(),
@@ -125,11 +125,7 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert!(throttled.private_ips.is_empty());
 
     let assigned = by_id(&events, "00000008")[0];
-    let ips: Vec<&str> = assigned
-        .private_ips
-        .iter()
-        .map(|p| p.address.as_str())
-        .collect();
+    let ips: Vec<&str> = assigned.private_ips.iter().map(String::as_str).collect();
     assert_eq!(
         ips,
         [
@@ -140,7 +136,7 @@ fn trail_fixture_events_carry_what_the_records_say() {
             "10.0.3.15"
         ]
     );
-    assert!(assigned.private_ips.iter().all(|p| !p.primary));
+    assert_eq!(assigned.primary_ip, None);
 
     let exhausted = by_id(&events, "00000010")[0];
     assert_eq!(
@@ -151,14 +147,10 @@ fn trail_fixture_events_carry_what_the_records_say() {
     // No user-agent marker (CNI v1.20), node-role session, ENI created by the CNI earlier.
     let unmarked = by_id(&events, "00000011")[0];
     assert_eq!(unmarked.actor, Actor::Cni);
-    assert_eq!(unmarked.private_ips[0].address, "10.0.3.120");
+    assert_eq!(unmarked.private_ips[0], "10.0.3.120");
 
     let unassign = by_id(&events, "00000012")[0];
-    let ips: Vec<&str> = unassign
-        .private_ips
-        .iter()
-        .map(|p| p.address.as_str())
-        .collect();
+    let ips: Vec<&str> = unassign.private_ips.iter().map(String::as_str).collect();
     assert_eq!(ips, ["10.0.3.17", "10.0.3.18"]);
 
     let prefix = by_id(&events, "00000013")[0];
@@ -181,7 +173,7 @@ fn trail_fixture_events_carry_what_the_records_say() {
     let real = by_id(&events, "c03ec3be-6a39-4138-9dd9-7d1ed04d7971")[0];
     assert_eq!(real.eni_id.as_deref(), Some("eni-0bbea279695112970"));
     assert_eq!(real.private_ips.len(), 9);
-    assert_eq!(real.private_ips[0].address, "192.168.53.76");
+    assert_eq!(real.private_ips[0], "192.168.53.76");
     assert_eq!(real.requested_ipv4_count, Some(9));
     assert_eq!(real.actor, Actor::Cni);
     assert_eq!(real.record_index, 2);
@@ -250,7 +242,7 @@ fn every_input_shape() {
         Some("i-0a3c844322fab4955")
     );
     assert_eq!(events[0].eni_id.as_deref(), Some("eni-0b81851d495d06d0a"));
-    assert_eq!(events[0].primary_ip(), Some("172.31.25.27"));
+    assert_eq!(events[0].primary_ip.as_deref(), Some("172.31.25.27"));
     assert_eq!(
         events[0].subnet_id.as_deref(),
         Some("subnet-08f460ce5d424d980")
@@ -262,7 +254,7 @@ fn every_input_shape() {
     );
     assert_eq!((s.records_read, s.records_kept), (2, 2));
     assert_eq!(events[0].event_name, EventName::CreateNetworkInterface);
-    assert_eq!(events[0].primary_ip(), Some("192.0.2.0"));
+    assert_eq!(events[0].primary_ip.as_deref(), Some("192.0.2.0"));
     assert_eq!(events[0].subnet_id.as_deref(), Some("subnet-12345678"));
     assert_eq!(events[1].event_name, EventName::DeleteNetworkInterface);
 

@@ -223,9 +223,9 @@ pub fn events_frame(events: &[EniEvent]) -> PolarsResult<DataFrame> {
         strings("vpc_id", events, |e| s(&e.vpc_id)),
         ints("device_index", events, |e| e.device_index),
         lists("private_ips", events, |e| {
-            e.private_ips.iter().map(|p| p.address.as_str())
+            e.private_ips.iter().map(String::as_str)
         }),
-        strings("primary_ip", events, |e| e.primary_ip()),
+        strings("primary_ip", events, |e| s(&e.primary_ip)),
         lists("ipv4_prefixes", events, |e| {
             e.ipv4_prefixes.iter().map(String::as_str)
         }),
@@ -314,7 +314,7 @@ impl<W: Write> ParquetEventWriter<W> {
 mod tests {
     use super::*;
     use chrono::{TimeZone as _, Utc};
-    use cnitrail_core::{Actor, EventName, PrivateIp};
+    use cnitrail_core::{Actor, EventName};
     use std::sync::Arc;
 
     fn event(i: u64) -> EniEvent {
@@ -332,16 +332,8 @@ mod tests {
             subnet_id: None,
             vpc_id: None,
             device_index: None,
-            private_ips: vec![
-                PrivateIp {
-                    address: "192.168.53.76".into(),
-                    primary: false,
-                },
-                PrivateIp {
-                    address: "192.168.41.30".into(),
-                    primary: true,
-                },
-            ],
+            private_ips: vec!["192.168.53.76".into(), "192.168.41.30".into()],
+            primary_ip: Some("192.168.41.30".into()),
             ipv4_prefixes: vec![],
             ipv6_addresses: vec![],
             ipv6_prefixes: vec![],

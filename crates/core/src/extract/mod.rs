@@ -9,7 +9,7 @@ pub mod sets;
 
 use crate::decode::frame::ItemKind;
 use crate::decode::prefilter;
-use crate::model::{EniEvent, EventName, PrivateIp};
+use crate::model::{EniEvent, EventName};
 use crate::stats::FilterReason;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -157,6 +157,7 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
         vpc_id: None,
         device_index: None,
         private_ips: Vec::new(),
+        primary_ip: None,
         ipv4_prefixes: Vec::new(),
         ipv6_addresses: Vec::new(),
         ipv6_prefixes: Vec::new(),
@@ -228,27 +229,20 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
     })
 }
 
-/// Private IPv4 addresses of a set, primary flagged (`{"privateIpAddress","primary"}` items).
-fn private_ips(items: &[&Value]) -> Vec<PrivateIp> {
-    items
+/// Private IPv4 addresses of a set (`{"privateIpAddress","primary"}` items) and the primary.
+fn private_ips(items: &[&Value]) -> (Vec<String>, Option<String>) {
+    let mut primary = None;
+    let addresses = items
         .iter()
         .filter_map(|i| {
-            Some(PrivateIp {
-                address: sets::text_of(i, "privateIpAddress")?,
-                primary: boolean(get(i, "primary")).unwrap_or(false),
-            })
+            let address = sets::text_of(i, "privateIpAddress")?;
+            if primary.is_none() && boolean(get(i, "primary")) == Some(true) {
+                primary = Some(address.clone());
+            }
+            Some(address)
         })
-        .collect()
-}
-
-fn secondary(addresses: Vec<String>) -> Vec<PrivateIp> {
-    addresses
-        .into_iter()
-        .map(|address| PrivateIp {
-            address,
-            primary: false,
-        })
-        .collect()
+        .collect();
+    (addresses, primary)
 }
 
 /// Prefers what the response says happened, falls back on what the request named.
@@ -292,7 +286,7 @@ fn assign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
             .or_else(|| string(get(resp, "networkInterfaceId"))),
         requested_ipv4_count: int(get(req, "secondaryPrivateIpAddressCount")),
         requested_ipv4_prefix_count: int(get(req, "ipv4PrefixCount")),
-        private_ips: secondary(ips),
+        private_ips: ips,
         ipv4_prefixes: prefixes,
         ..base
     }
@@ -302,7 +296,7 @@ fn unassign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
     EniEvent {
         eni_id: string(get(req, "networkInterfaceId"))
             .or_else(|| string(get(resp, "networkInterfaceId"))),
-        private_ips: secondary(texts(
+        private_ips: texts(
             &items_any(
                 req,
                 &[
@@ -312,7 +306,7 @@ fn unassign_ipv4(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
                 ],
             ),
             "privateIpAddress",
-        )),
+        ),
         ipv4_prefixes: texts(
             &items_any(req, &["ipv4Prefixes", "ipv4PrefixSet", "ipv4Prefix"]),
             "ipv4Prefix",
@@ -410,19 +404,18 @@ fn instance_from_eni(tags_holder: &[&Value], description: Option<&str>) -> Optio
 /// Fills the address fields of an ENI description (`networkInterface`, or an element of a
 /// RunInstances `networkInterfaceSet`).
 fn eni_addresses(mut e: EniEvent, ni: &Value) -> EniEvent {
-    let mut ips = private_ips(&items_any(
+    let (mut ips, mut primary) = private_ips(&items_any(
         ni,
         &["privateIpAddressesSet", "privateIpAddresses"],
     ));
     if ips.is_empty()
         && let Some(address) = string(get(ni, "privateIpAddress"))
     {
-        ips.push(PrivateIp {
-            address,
-            primary: true,
-        });
+        ips.push(address.clone());
+        primary = Some(address);
     }
     e.private_ips = ips;
+    e.primary_ip = primary;
     e.ipv4_prefixes = texts(
         &items_any(ni, &["ipv4PrefixSet", "ipv4Prefixes"]),
         "ipv4Prefix",
