@@ -1,11 +1,14 @@
-//! Times each stage of the decode path on one thread: inflate, + framing, + prefilter.
+//! Times each stage of the decode path on one thread: inflate, + framing, + prefilter,
+//! + extraction of the candidates.
 //!
 //! `cargo run --release -p cnitrail-core --example phases -- DIR`
 
 use cnitrail_core::decode::frame::{Frame, Framer};
 use cnitrail_core::decode::{open, prefilter};
+use cnitrail_core::extract::{Extracted, Origin, extract_item};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -27,7 +30,11 @@ fn main() {
         .iter()
         .map(|p| std::fs::read(p).expect("read"))
         .collect();
-    for phase in ["inflate", "frame", "prefilter"] {
+    let origin = Origin {
+        file: Arc::from("bench"),
+        index: 0,
+    };
+    for phase in ["inflate", "frame", "prefilter", "extract"] {
         let t = Instant::now();
         let (mut bytes, mut items, mut hits) = (0u64, 0u64, 0u64);
         for blob in &blobs {
@@ -45,10 +52,15 @@ fn main() {
             }
             let mut f = Framer::new(r);
             while let Some(fr) = f.next_frame().expect("frame") {
-                if let Frame::Item { bytes: b, .. } = fr {
+                if let Frame::Item { bytes: b, kind } = fr {
                     items += 1;
                     bytes += b.len() as u64;
                     if phase == "prefilter" && prefilter::may_be_relevant(b) {
+                        hits += 1;
+                    }
+                    if phase == "extract"
+                        && matches!(extract_item(kind, b, &origin), Extracted::Kept(_))
+                    {
                         hits += 1;
                     }
                 }
