@@ -1,6 +1,6 @@
 //! Record → typed [`EniEvent`]s.
 //!
-//! Only items that pass the [`prefilter`](crate::decode::prefilter) are parsed, into a
+//! Only items that pass the byte-level [`crate::decode::prefilter`] are parsed, into a
 //! `serde_json::Value` so that no field's shape can fail the record: the paths are the ones in
 //! facts §2.3–§2.4, each read with the tolerant helpers of [`sets`].
 
