@@ -306,17 +306,23 @@ impl Merger {
             records,
             malformed,
         } = result;
+        // Records inside a file come in no particular order (facts §7): learn what the whole
+        // file says about ENIs before attributing any of its calls.
+        for rec in &records {
+            self.cni_enis.extend(rec.cni_enis.iter().cloned());
+            for e in &rec.events {
+                if let (Some(att), Some(eni)) = (&e.attachment_id, &e.eni_id) {
+                    self.attachment_eni.insert(att.clone(), eni.clone());
+                }
+            }
+        }
         for rec in records {
             if !self.seen.first(&rec.events[0].event_id) {
                 report.counts.duplicates += 1;
                 continue;
             }
-            self.cni_enis.extend(rec.cni_enis.iter().cloned());
             let mut events = rec.events;
             for e in &mut events {
-                if let (Some(att), Some(eni)) = (&e.attachment_id, &e.eni_id) {
-                    self.attachment_eni.insert(att.clone(), eni.clone());
-                }
                 if e.actor == Actor::Other && rec.node_identity && self.is_cni_eni(e) {
                     e.actor = Actor::Cni;
                 }

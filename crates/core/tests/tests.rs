@@ -217,6 +217,27 @@ fn actor_and_window_filters() {
 }
 
 #[test]
+fn unmarked_cni_calls_are_attributed_whatever_the_order_inside_a_file() {
+    // CNI v1.20 sends no user-agent marker; the ENI's creation (with the CNI's description)
+    // comes after the assign in the file, as CloudTrail's unordered files allow.
+    let identity = r#""userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/node/i-0123456789abcdef0"}"#;
+    let assign = format!(
+        r#"{{"eventTime":"2026-11-22T14:02:05Z","eventSource":"ec2.amazonaws.com","eventName":"AssignPrivateIpAddresses","eventID":"a","userAgent":"aws-sdk-go-v2/1.39.2 ua/2.1 os/linux",{identity},"requestParameters":{{"networkInterfaceId":"eni-0new","secondaryPrivateIpAddressCount":1}},"responseElements":{{"assignedPrivateIpAddressesSet":{{"item":[{{"privateIpAddress":"10.0.0.9"}}]}}}}}}"#
+    );
+    let create = format!(
+        r#"{{"eventTime":"2026-11-22T14:02:00Z","eventSource":"ec2.amazonaws.com","eventName":"CreateNetworkInterface","eventID":"c","userAgent":"aws-sdk-go-v2/1.39.2 ua/2.1 os/linux",{identity},"requestParameters":{{"subnetId":"subnet-1","description":"aws-K8S-i-0123456789abcdef0"}},"responseElements":{{"networkInterface":{{"networkInterfaceId":"eni-0new","description":"aws-K8S-i-0123456789abcdef0"}}}}}}"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (s, events) = scan_bytes(
+        dir.path(),
+        "unordered.json",
+        format!("{{\"Records\":[{assign},{create}]}}").as_bytes(),
+    );
+    assert_eq!(s.records_kept, 2);
+    assert!(events.iter().all(|e| e.actor == Actor::Cni), "{events:?}");
+}
+
+#[test]
 fn every_input_shape() {
     let shapes = fixtures().join("shapes");
     let (s, events) = run(
