@@ -11,7 +11,11 @@
 //! once; EC2 errors the [`ApiError`] enum has no variant for are mapped to the closest one (an
 //! unknown instance, attachment or address → `InvalidNetworkInterfaceIdNotFound`; attaching an
 //! attached ENI, a taken device index, detaching device 0 or deleting an attached ENI →
-//! `AttachmentLimitExceeded`).
+//! `AttachmentLimitExceeded`). A call naming a subnet that was never added panics: subnets are
+//! the simulation's own setup, not something a caller can get wrong at run time.
+//!
+//! One `Aws` is one account and region; several (one per account) can feed the same
+//! [`crate::delivery::Delivery`], as their records name their account and region.
 
 use crate::cloudtrail::{EniDesc, Record, Renderer, Req, Resp, Rng, TrailContext, W, hash_str};
 use crate::ec2::{

@@ -1274,3 +1274,70 @@ fn escaping_of_caller_strings() {
         len: 28,
     };
 }
+
+/// `cargo test --release -p cnitrail-sim --test aws -- --ignored --nocapture throughput`
+#[test]
+#[ignore]
+fn throughput() {
+    for (level, threads) in [(6, 1), (1, 1), (6, 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = DeliveryConfig::new(dir.path());
+        cfg.level = level;
+        cfg.threads = threads;
+        let mut d = Delivery::new(cfg).unwrap();
+        let ctxs: Vec<TrailContext> = ["111122223333", "444455556666"]
+            .iter()
+            .map(|a| TrailContext::new(1, a, "eu-west-1", "bench"))
+            .collect();
+        let mut gens: Vec<NoiseGen> = ctxs.iter().map(|c| NoiseGen::new(1, c)).collect();
+        let started = std::time::Instant::now();
+        let mut t = T0;
+        while started.elapsed().as_secs_f64() < 10.0 {
+            for g in &mut gens {
+                g.between(t, t + 1, 500.0, |r| d.push(r).unwrap());
+            }
+            t += 1;
+        }
+        let s = d.finish().unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        println!(
+            "level {level} threads {threads}: {} records, {:.0} MB json/s, {:.1} MB gzip/s ({:.2} GB gzip/min), ratio {:.1}",
+            s.records,
+            s.bytes_json as f64 / secs / 1e6,
+            s.bytes_gzip as f64 / secs / 1e6,
+            s.bytes_gzip as f64 / secs * 60.0 / 1e9,
+            s.bytes_json as f64 / s.bytes_gzip as f64
+        );
+    }
+}
+
+#[test]
+fn inferred_wrappers_can_vary() {
+    let cfg = AwsConfig::default();
+    let mut ctx = TrailContext::new(cfg.seed, &cfg.account_id, &cfg.region, &cfg.cluster_name);
+    ctx.alt_wrapper_fraction = 1.0;
+    let mut a = Aws::with_context(cfg, ctx);
+    a.add_subnet("subnet-a", "10.0.0.0/24").unwrap();
+    let eni = elb_eni(&mut a, T0, "subnet-a");
+    let c = other(T0, OtherActor::LoadBalancer);
+    let ips = a.assign_private_ips(&c, &eni, 3).unwrap();
+    a.unassign_private_ips(&c, &eni, &ips).unwrap();
+    let p = a.assign_prefixes(&c, &eni, 1).unwrap();
+    a.unassign_prefixes(&c, &eni, &p).unwrap();
+    let vals: Vec<Value> = a.take_records().iter().map(json).collect();
+    let key = |v: &Value| v.as_object().unwrap().keys().next().unwrap().clone();
+    assert!(
+        ["items", "privateIpAddressesSetType"]
+            .contains(&key(&vals[2]["requestParameters"]["privateIpAddressesSet"]).as_str())
+    );
+    assert!(
+        ["item", "items"]
+            .contains(&key(&vals[3]["responseElements"]["assignedIpv4PrefixSet"]).as_str())
+    );
+    assert!(
+        ["items", "ipv4PrefixesSetType"]
+            .contains(&key(&vals[4]["requestParameters"]["ipv4Prefixes"]).as_str())
+    );
+    // The observed wrapper (facts §0) never varies.
+    assert!(vals[1]["responseElements"]["assignedPrivateIpAddressesSet"]["assignedPrivateIpAddressSetType"].is_array());
+}
