@@ -19,6 +19,9 @@ pub enum Command {
     /// Read CloudTrail files and print the ENI events they hold.
     #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(Box<ScanArgs>),
+    /// Simulate ipamd and AWS: write a CloudTrail trail with its ground truth.
+    #[command(after_long_help = SIMULATE_EXAMPLES)]
+    Simulate(Box<SimulateArgs>),
     /// Print a shell completion script.
     #[command(
         after_long_help = "Example:\n  cnitrail completions bash > /etc/bash_completion.d/cnitrail"
@@ -47,6 +50,87 @@ Examples:
 
 Exit status: 0 all read; 1 something was skipped (failed file or malformed record, named on
 stderr); 2 fatal (bad arguments, no credentials, nothing readable).";
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  # Two hours of a 3-node m5.large cluster, default settings, then scan what was written
+  cnitrail simulate --out /tmp/sim --seed 7
+  cnitrail scan /tmp/sim/trail --stats json > /dev/null
+
+  # WARM_IP_TARGET=2 with MINIMUM_IP_TARGET=5 on a small subnet, half the nodes on CNI v1.20
+  cnitrail simulate --out /tmp/sim --mode warm-ip --warm-ip-target 2 --minimum-ip-target 5 \\
+    --subnet-cidr 10.0.0.0/26 --cni-version v1.19.0=1 --cni-version v1.20.0=1
+
+  # A scenario file (JSON; every field optional), with a size target for benchmarks
+  cnitrail simulate --out /tmp/sim --scenario scenario.json --size-mb 1000
+
+Output: DIR/trail/AWSLogs/... (the trail), DIR/truth/*.jsonl (what really happened),
+DIR/manifest.json (counts).";
+
+/// `cnitrail simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Directory to write into (created; existing files with the same names are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed: the same scenario and seed write the same bytes.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A scenario file (JSON); flags override its fields.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Simulated hours.
+    #[arg(long)]
+    pub hours: Option<f64>,
+    /// Start time, RFC 3339 UTC (2026-11-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Nodes at the start.
+    #[arg(long, help_heading = "Cluster")]
+    pub nodes: Option<u32>,
+    /// Most nodes Auto Scaling may reach.
+    #[arg(long, help_heading = "Cluster")]
+    pub max_nodes: Option<u32>,
+    /// Instance type of the nodes.
+    #[arg(long, value_name = "TYPE", help_heading = "Cluster")]
+    pub instance_type: Option<String>,
+    /// The subnet's CIDR (repeat for more subnets; nodes launch in the first).
+    #[arg(long, value_name = "CIDR", help_heading = "Cluster")]
+    pub subnet_cidr: Vec<String>,
+    /// CNI version and weight, e.g. v1.20.0=1 (repeat for a mix).
+    #[arg(long, value_name = "VERSION[=WEIGHT]", help_heading = "Cluster")]
+    pub cni_version: Vec<String>,
+    /// How ipamd authenticates.
+    #[arg(long, value_parser = ["node-role", "irsa"], help_heading = "Cluster")]
+    pub identity: Option<String>,
+    /// Steady pods per node.
+    #[arg(long, help_heading = "Cluster")]
+    pub pods: Option<u32>,
+    /// Warm-pool mode.
+    #[arg(long, value_parser = ["warm-eni", "warm-ip", "prefix"], help_heading = "aws-node")]
+    pub mode: Option<String>,
+    /// WARM_ENI_TARGET.
+    #[arg(long, help_heading = "aws-node")]
+    pub warm_eni_target: Option<u32>,
+    /// WARM_IP_TARGET.
+    #[arg(long, help_heading = "aws-node")]
+    pub warm_ip_target: Option<u32>,
+    /// MINIMUM_IP_TARGET.
+    #[arg(long, help_heading = "aws-node")]
+    pub minimum_ip_target: Option<u32>,
+    /// WARM_PREFIX_TARGET.
+    #[arg(long, help_heading = "aws-node")]
+    pub warm_prefix_target: Option<u32>,
+    /// Noise records (other services' calls) per simulated second.
+    #[arg(long, help_heading = "Output")]
+    pub noise_per_second: Option<f64>,
+    /// Aim for about this many MB of decompressed trail (raises the noise rate).
+    #[arg(long, value_name = "MB", help_heading = "Output")]
+    pub size_mb: Option<f64>,
+    /// gzip level of the trail files (1 is fastest, 6 is what CloudTrail-like files use).
+    #[arg(long, help_heading = "Output")]
+    pub gzip_level: Option<u32>,
+}
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

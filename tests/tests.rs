@@ -406,3 +406,118 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// The calls that `scan` keeps, as the simulator names them in its manifest.
+const KEPT_APIS: [&str; 12] = [
+    "AssignPrivateIpAddresses",
+    "UnassignPrivateIpAddresses",
+    "AssignIpv6Addresses",
+    "UnassignIpv6Addresses",
+    "CreateNetworkInterface",
+    "AttachNetworkInterface",
+    "DetachNetworkInterface",
+    "DeleteNetworkInterface",
+    "ModifyNetworkInterfaceAttribute",
+    "CreateTags",
+    "RunInstances",
+    "TerminateInstances",
+];
+
+fn simulate_and_scan(
+    extra: &[&str],
+) -> (
+    serde_json::Value,
+    serde_json::Value,
+    PathBuf,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let mut args = vec!["simulate", "--out", out.to_str().unwrap(), "--hours", "1.5"];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "simulate: {}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let o = run(&[
+        "scan",
+        out.join("trail").to_str().unwrap(),
+        "--stats",
+        "json",
+        "-o",
+        "/dev/null",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "scan of a simulated trail: {}",
+        stderr(&o)
+    );
+    (manifest, stats_json(&o), out, dir)
+}
+
+#[test]
+fn simulated_trails_scan_with_exact_accounting() {
+    for extra in [
+        &["--seed", "3"][..],
+        &[
+            "--seed",
+            "4",
+            "--mode",
+            "warm-ip",
+            "--warm-ip-target",
+            "2",
+            "--minimum-ip-target",
+            "5",
+            "--cni-version",
+            "v1.7.5=1",
+            "--cni-version",
+            "v1.20.0=1",
+            "--identity",
+            "irsa",
+        ][..],
+        &[
+            "--seed",
+            "5",
+            "--mode",
+            "prefix",
+            "--instance-type",
+            "m5.xlarge",
+            "--cni-version",
+            "v1.22.0",
+        ][..],
+    ] {
+        let (m, s, out, _dir) = simulate_and_scan(extra);
+        assert_eq!(
+            s["records_read"], m["records"],
+            "records written = read ({extra:?})"
+        );
+        assert_eq!(s["records_malformed"], 0);
+        assert_eq!(s["files_failed"], 0);
+        assert_eq!(s["files_read"], m["files"]);
+        assert_eq!(s["files_skipped"], m["digest_files"]);
+        let calls = m["calls_by_api"].as_object().unwrap();
+        let kept_calls: u64 = KEPT_APIS
+            .iter()
+            .filter_map(|a| calls.get(*a))
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert!(
+            kept_calls > 20,
+            "the scenario makes ENI calls ({extra:?}): {m}"
+        );
+        assert_eq!(
+            s["records_kept"].as_u64(),
+            Some(kept_calls),
+            "every ENI call kept once ({extra:?})"
+        );
+        // The ground truth saw the same calls.
+        let truth_calls = std::fs::read_to_string(out.join("truth/calls.jsonl")).unwrap();
+        let all_calls: u64 = calls.values().map(|v| v.as_u64().unwrap()).sum();
+        assert_eq!(
+            truth_calls.lines().count() as u64,
+            all_calls,
+            "truth and trail agree on calls"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 
 mod completions;
 mod scan;
+mod simulate;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Code;
@@ -10,6 +11,7 @@ use crate::exit::Code;
 pub fn run(cli: Cli) -> anyhow::Result<Code> {
     match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Simulate(args) => simulate::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }
 }

@@ -28,7 +28,11 @@ impl Prefix4 {
 
     /// Whether `ip` lies inside.
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        let mask = if self.len == 0 { 0 } else { u32::MAX << (32 - self.len as u32) };
+        let mask = if self.len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - self.len as u32)
+        };
         u32::from(ip) & mask == u32::from(self.base) & mask
     }
 }
@@ -53,7 +57,11 @@ pub struct CniVersion {
 impl CniVersion {
     /// `v1.19.0` and so on.
     pub const fn new(major: u16, minor: u16, patch: u16) -> Self {
-        CniVersion { major, minor, patch }
+        CniVersion {
+            major,
+            minor,
+            patch,
+        }
     }
 
     /// ≤ v1.7: CreateTags after CreateNetworkInterface.
@@ -153,12 +161,16 @@ impl ApiError {
     pub fn code(self) -> &'static str {
         match self {
             ApiError::RequestLimitExceeded => "Client.RequestLimitExceeded",
-            ApiError::InsufficientFreeAddressesInSubnet => "Client.InsufficientFreeAddressesInSubnet",
+            ApiError::InsufficientFreeAddressesInSubnet => {
+                "Client.InsufficientFreeAddressesInSubnet"
+            }
             ApiError::NoFreeAddressesOrPrefixes => "Client.InvalidParameterValue",
             ApiError::InsufficientCidrBlocks => "Client.InsufficientCidrBlocks",
             ApiError::PrivateIpAddressLimitExceeded => "Client.PrivateIpAddressLimitExceeded",
             ApiError::AttachmentLimitExceeded => "Client.AttachmentLimitExceeded",
-            ApiError::InvalidNetworkInterfaceIdNotFound => "Client.InvalidNetworkInterfaceID.NotFound",
+            ApiError::InvalidNetworkInterfaceIdNotFound => {
+                "Client.InvalidNetworkInterfaceID.NotFound"
+            }
         }
     }
 
@@ -169,12 +181,18 @@ impl ApiError {
             ApiError::InsufficientFreeAddressesInSubnet => {
                 "The specified subnet does not have enough free addresses to satisfy the request."
             }
-            ApiError::NoFreeAddressesOrPrefixes => "There aren't sufficient free Ipv4 addresses or prefixes",
+            ApiError::NoFreeAddressesOrPrefixes => {
+                "There aren't sufficient free Ipv4 addresses or prefixes"
+            }
             ApiError::InsufficientCidrBlocks => {
                 "The specified subnet does not have enough free cidr blocks to satisfy the request."
             }
-            ApiError::PrivateIpAddressLimitExceeded => "Number of private addresses will exceed limit.",
-            ApiError::AttachmentLimitExceeded => "Interface count exceeds the limit for this instance type.",
+            ApiError::PrivateIpAddressLimitExceeded => {
+                "Number of private addresses will exceed limit."
+            }
+            ApiError::AttachmentLimitExceeded => {
+                "Interface count exceeds the limit for this instance type."
+            }
             ApiError::InvalidNetworkInterfaceIdNotFound => "The networkInterface ID does not exist",
         }
     }
@@ -246,7 +264,11 @@ pub trait Ec2 {
     fn terminate_instances(&mut self, ctx: &CallCtx, instance_id: &str) -> Result<(), ApiError>;
 
     /// `CreateNetworkInterface`.
-    fn create_network_interface(&mut self, ctx: &CallCtx, req: &CreateEni) -> Result<EniInfo, ApiError>;
+    fn create_network_interface(
+        &mut self,
+        ctx: &CallCtx,
+        req: &CreateEni,
+    ) -> Result<EniInfo, ApiError>;
 
     /// `AttachNetworkInterface`; returns the attachment id.
     fn attach_network_interface(
@@ -267,19 +289,43 @@ pub trait Ec2 {
     ) -> Result<(), ApiError>;
 
     /// `AssignPrivateIpAddresses` with `SecondaryPrivateIpAddressCount` (and no prefixes).
-    fn assign_private_ips(&mut self, ctx: &CallCtx, eni_id: &str, count: u32) -> Result<Vec<Ipv4Addr>, ApiError>;
+    fn assign_private_ips(
+        &mut self,
+        ctx: &CallCtx,
+        eni_id: &str,
+        count: u32,
+    ) -> Result<Vec<Ipv4Addr>, ApiError>;
 
     /// `AssignPrivateIpAddresses` with `Ipv4PrefixCount`.
-    fn assign_prefixes(&mut self, ctx: &CallCtx, eni_id: &str, count: u32) -> Result<Vec<Prefix4>, ApiError>;
+    fn assign_prefixes(
+        &mut self,
+        ctx: &CallCtx,
+        eni_id: &str,
+        count: u32,
+    ) -> Result<Vec<Prefix4>, ApiError>;
 
     /// `UnassignPrivateIpAddresses` of addresses.
-    fn unassign_private_ips(&mut self, ctx: &CallCtx, eni_id: &str, ips: &[Ipv4Addr]) -> Result<(), ApiError>;
+    fn unassign_private_ips(
+        &mut self,
+        ctx: &CallCtx,
+        eni_id: &str,
+        ips: &[Ipv4Addr],
+    ) -> Result<(), ApiError>;
 
     /// `UnassignPrivateIpAddresses` of prefixes.
-    fn unassign_prefixes(&mut self, ctx: &CallCtx, eni_id: &str, prefixes: &[Prefix4]) -> Result<(), ApiError>;
+    fn unassign_prefixes(
+        &mut self,
+        ctx: &CallCtx,
+        eni_id: &str,
+        prefixes: &[Prefix4],
+    ) -> Result<(), ApiError>;
 
     /// `DetachNetworkInterface` (ipamd never forces).
-    fn detach_network_interface(&mut self, ctx: &CallCtx, attachment_id: &str) -> Result<(), ApiError>;
+    fn detach_network_interface(
+        &mut self,
+        ctx: &CallCtx,
+        attachment_id: &str,
+    ) -> Result<(), ApiError>;
 
     /// `DeleteNetworkInterface`.
     fn delete_network_interface(&mut self, ctx: &CallCtx, eni_id: &str) -> Result<(), ApiError>;
@@ -296,5 +342,9 @@ pub trait Ec2 {
     fn describe_instances(&mut self, ctx: &CallCtx, instance_id: &str) -> Result<(), ApiError>;
 
     /// `DescribeNetworkInterfaces` of some ENIs (read-only).
-    fn describe_network_interfaces(&mut self, ctx: &CallCtx, eni_ids: &[String]) -> Result<(), ApiError>;
+    fn describe_network_interfaces(
+        &mut self,
+        ctx: &CallCtx,
+        eni_ids: &[String],
+    ) -> Result<(), ApiError>;
 }

@@ -24,5 +24,6 @@ pub mod delivery;
 pub mod ec2;
 pub mod ipamd;
 pub mod limits;
+pub mod scenario;
 pub mod truth;
 pub mod workload;
