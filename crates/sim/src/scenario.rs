@@ -15,7 +15,7 @@
 //! launches and terminations, then each node's pods and ipamd pass, then other actors, then
 //! noise. Everything random is drawn from the seed, so a scenario and a seed give the same bytes.
 
-use crate::aws::{Aws, AwsConfig, SetupError};
+use crate::aws::{Api, Aws, AwsConfig, Bucket, SetupError};
 use crate::cloudtrail::{NoiseGen, TrailContext};
 use crate::delivery::{Delivery, DeliveryConfig, DeliveryStats};
 use crate::ec2::{CallCtx, Caller, CniVersion, CreateEni, Ec2, IdentityKind, OtherActor, Time};
@@ -210,6 +210,9 @@ pub struct Scenario {
     pub other_eni_life_seconds: i64,
     /// Noise records (other services' calls) per simulated second.
     pub noise_per_second: f64,
+    /// Scales every EC2 token bucket (burst and refill): below 1 for an account whose other
+    /// tools already use much of its request rate, which is when ipamd gets throttled.
+    pub ec2_rate_scale: f64,
     /// Aim for this many MB of decompressed trail: the noise rate is raised to reach it.
     pub target_size_mb: Option<f64>,
     /// Share of records delivered in a later file.
@@ -244,6 +247,7 @@ impl Default for Scenario {
             other_enis_per_hour: 6.0,
             other_eni_life_seconds: 3600,
             noise_per_second: 5.0,
+            ec2_rate_scale: 1.0,
             target_size_mb: None,
             late_fraction: 0.01,
             duplicate_fraction: 0.0005,
@@ -407,6 +411,19 @@ pub fn run(scenario: &Scenario, out: &Path) -> Result<Manifest, ScenarioError> {
     let mut aws = Aws::with_context(cfg, ctx);
     for s in &scenario.subnets {
         aws.add_subnet(&s.id, &s.cidr)?;
+    }
+    if scenario.ec2_rate_scale.is_nan() || scenario.ec2_rate_scale <= 0.0 {
+        return Err(invalid("ec2_rate_scale must be positive".into()));
+    }
+    for api in Api::ALL {
+        let b = api.default_bucket();
+        aws.set_bucket(
+            api,
+            Bucket {
+                capacity: (b.capacity * scenario.ec2_rate_scale).max(1.0),
+                refill_per_second: b.refill_per_second * scenario.ec2_rate_scale,
+            },
+        );
     }
     if !scenario.subnets.iter().any(|s| s.id == node_subnet) {
         return Err(invalid(format!(
