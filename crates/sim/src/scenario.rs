@@ -425,10 +425,21 @@ pub fn run(scenario: &Scenario, out: &Path) -> Result<Manifest, ScenarioError> {
             },
         );
     }
-    if !scenario.subnets.iter().any(|s| s.id == node_subnet) {
-        return Err(invalid(format!(
-            "node subnet {node_subnet} is not among the subnets"
-        )));
+    // Aws treats an unknown subnet as a bug of its caller, so every subnet the scenario names is
+    // checked here, where it is still the user's input.
+    let named = [
+        ("node subnet", Some(&node_subnet)),
+        (
+            "custom networking subnet",
+            scenario.pool.custom_networking_subnet.as_ref(),
+        ),
+    ];
+    for (what, id) in named {
+        if let Some(id) = id
+            && !scenario.subnets.iter().any(|s| &s.id == id)
+        {
+            return Err(invalid(format!("{what} {id} is not among the subnets")));
+        }
     }
     aws.set_truth(Truth::to_dir(&out.join("truth"))?);
     let mut delivery_cfg = DeliveryConfig::new(out.join("trail"));
@@ -680,6 +691,21 @@ fn api_of(json: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subnets_named_by_the_scenario_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sc = Scenario::default();
+        sc.pool.custom_networking_subnet = Some("subnet-0nowhere".into());
+        let err = run(&sc, dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("custom networking subnet subnet-0nowhere"),
+            "{err}"
+        );
+        let mut sc = Scenario::default();
+        sc.nodes.subnet = Some("subnet-0elsewhere".into());
+        assert!(run(&sc, dir.path()).is_err());
+    }
 
     #[test]
     fn times_and_versions_parse() {
