@@ -175,6 +175,11 @@ fn trail_fixture_events_carry_what_the_records_say() {
     assert_eq!(real.private_ips.len(), 9);
     assert_eq!(real.private_ips[0], "192.168.53.76");
     assert_eq!(real.requested_ipv4_count, Some(9));
+    assert_eq!(
+        real.account.as_deref(),
+        Some("111111111111"),
+        "from the session issuer"
+    );
     assert_eq!(real.actor, Actor::Cni);
     assert_eq!(real.record_index, 2);
     assert!(

@@ -148,8 +148,15 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
         event_time: event_time.with_timezone(&Utc),
         event_name,
         region: string(get(r, "awsRegion")),
+        // Trimmed records (facts §0) keep only the session issuer's account.
         account: string(get(r, "recipientAccountId"))
-            .or_else(|| string(get(identity, "accountId"))),
+            .or_else(|| string(get(identity, "accountId")))
+            .or_else(|| {
+                string(path(
+                    identity,
+                    &["sessionContext", "sessionIssuer", "accountId"],
+                ))
+            }),
         eni_id: None,
         instance_id: None,
         attachment_id: None,
