@@ -130,6 +130,9 @@ pub struct SimulateArgs {
     /// gzip level of the trail files (1 is fastest, 6 is what CloudTrail-like files use).
     #[arg(long, help_heading = "Output")]
     pub gzip_level: Option<u32>,
+    /// Cut each 5-minute batch into files of at most this many KB of JSON (many small objects).
+    #[arg(long, value_name = "KB", help_heading = "Output")]
+    pub max_file_kb: Option<u64>,
 }
 
 /// Output formats.

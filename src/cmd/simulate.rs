@@ -123,5 +123,8 @@ fn apply_flags(sc: &mut Scenario, a: &SimulateArgs) -> Result<()> {
     if let Some(v) = a.gzip_level {
         sc.gzip_level = v;
     }
+    if let Some(v) = a.max_file_kb {
+        sc.max_file_kb = v;
+    }
     Ok(())
 }

@@ -221,6 +221,9 @@ pub struct Scenario {
     pub duplicate_fraction: f64,
     /// gzip level of the trail files.
     pub gzip_level: u32,
+    /// Cut a 5-minute batch into several files past this many KB of JSON (CloudTrail writes
+    /// more, smaller files for a busy account; small values make many small objects).
+    pub max_file_kb: u64,
 }
 
 impl Default for Scenario {
@@ -252,6 +255,7 @@ impl Default for Scenario {
             late_fraction: 0.01,
             duplicate_fraction: 0.0005,
             gzip_level: 6,
+            max_file_kb: 64 * 1024,
         }
     }
 }
@@ -447,6 +451,7 @@ pub fn run(scenario: &Scenario, out: &Path) -> Result<Manifest, ScenarioError> {
     delivery_cfg.late_fraction = scenario.late_fraction;
     delivery_cfg.duplicate_fraction = scenario.duplicate_fraction;
     delivery_cfg.level = scenario.gzip_level;
+    delivery_cfg.max_file_bytes = (scenario.max_file_kb.max(1) * 1024) as usize;
     // Compression is most of the cost; the output does not depend on the thread count.
     delivery_cfg.threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut delivery = Delivery::new(delivery_cfg)?;
