@@ -180,6 +180,9 @@ fn csv_cells(e: &EniEvent) -> Vec<String> {
         o(&e.subnet_id),
         o(&e.vpc_id),
         n(e.device_index),
+        e.delete_on_termination
+            .map(|b| b.to_string())
+            .unwrap_or_default(),
         l(&e.private_ips),
         o(&e.primary_ip),
         l(&e.ipv4_prefixes),

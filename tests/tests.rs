@@ -112,6 +112,8 @@ fn scan_fixtures_jsonl_with_stats() {
         "attachment_id",
         "subnet_id",
         "vpc_id",
+        "device_index",
+        "delete_on_termination",
         "private_ips",
         "primary_ip",
         "ipv4_prefixes",

@@ -149,6 +149,9 @@ pub struct EniEvent {
     pub vpc_id: Option<String>,
     /// Device index of an attachment.
     pub device_index: Option<i64>,
+    /// Whether the attachment goes with the instance (RunInstances' attachments, and
+    /// ModifyNetworkInterfaceAttribute setting it, as ipamd does for every ENI it attaches).
+    pub delete_on_termination: Option<bool>,
     /// Private IPv4 addresses, the primary among them.
     pub private_ips: Vec<String>,
     /// Which of `private_ips` is the ENI's primary address (never handed to pods).

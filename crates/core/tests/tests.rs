@@ -81,6 +81,13 @@ fn trail_fixture_events_carry_what_the_records_say() {
         Some("eni-attach-0aaa000000000001")
     );
     assert_eq!(run.device_index, Some(0));
+    assert_eq!(run.delete_on_termination, Some(true));
+    let modify = by_id(&events, "00000006")[0];
+    assert_eq!(modify.delete_on_termination, Some(true));
+    assert_eq!(
+        modify.attachment_id.as_deref(),
+        Some("eni-attach-0bbb000000000002")
+    );
     assert_eq!(run.actor, Actor::Other);
 
     let create = by_id(&events, "00000004")[0];

@@ -36,6 +36,8 @@ pub enum ColumnType {
     TimestampUtc,
     /// List of text.
     StringList,
+    /// true/false, nullable.
+    Boolean,
 }
 
 impl ColumnType {
@@ -48,6 +50,7 @@ impl ColumnType {
                 DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
             }
             ColumnType::StringList => DataType::List(Box::new(DataType::String)),
+            ColumnType::Boolean => DataType::Boolean,
         }
     }
 }
@@ -95,6 +98,11 @@ pub const EVENT_COLUMNS: &[ColumnSpec] = &[
     col!("subnet_id", String, "subnet of the ENI"),
     col!("vpc_id", String, "VPC of the ENI"),
     col!("device_index", Int64, "device index of an attachment"),
+    col!(
+        "delete_on_termination",
+        Boolean,
+        "whether the attachment ends with the instance (RunInstances, ModifyNetworkInterfaceAttribute)"
+    ),
     col!(
         "private_ips",
         StringList,
@@ -222,6 +230,13 @@ pub fn events_frame(events: &[EniEvent]) -> PolarsResult<DataFrame> {
         strings("subnet_id", events, |e| s(&e.subnet_id)),
         strings("vpc_id", events, |e| s(&e.vpc_id)),
         ints("device_index", events, |e| e.device_index),
+        Column::new(
+            "delete_on_termination".into(),
+            events
+                .iter()
+                .map(|e| e.delete_on_termination)
+                .collect::<Vec<_>>(),
+        ),
         lists("private_ips", events, |e| {
             e.private_ips.iter().map(String::as_str)
         }),
@@ -332,6 +347,7 @@ mod tests {
             subnet_id: None,
             vpc_id: None,
             device_index: None,
+            delete_on_termination: None,
             private_ips: vec!["192.168.53.76".into(), "192.168.41.30".into()],
             primary_ip: Some("192.168.41.30".into()),
             ipv4_prefixes: vec![],
@@ -409,6 +425,7 @@ mod schema_doc {
                 ColumnType::Int64 => "| Int64 |",
                 ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
                 ColumnType::StringList => "| List(String) |",
+                ColumnType::Boolean => "| Boolean |",
             };
             let line = doc[at..].lines().next().unwrap_or_default();
             assert!(

@@ -163,6 +163,7 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
         subnet_id: None,
         vpc_id: None,
         device_index: None,
+        delete_on_termination: None,
         private_ips: Vec::new(),
         primary_ip: None,
         ipv4_prefixes: Vec::new(),
@@ -212,6 +213,7 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
         EventName::ModifyNetworkInterfaceAttribute => vec![EniEvent {
             eni_id: string(get(req, "networkInterfaceId")),
             attachment_id: string(path(req, &["attachment", "attachmentId"])),
+            delete_on_termination: boolean(path(req, &["attachment", "deleteOnTermination"])),
             description: string(get(req, "description")),
             ..base
         }],
@@ -494,6 +496,7 @@ fn run_instances(base: EniEvent, req: &Value, resp: &Value) -> Vec<EniEvent> {
                 vpc_id: string(get(ni, "vpcId")).or_else(|| instance.vpc_id.clone()),
                 attachment_id: string(path(ni, &["attachment", "attachmentId"])),
                 device_index: int(path(ni, &["attachment", "deviceIndex"])),
+                delete_on_termination: boolean(path(ni, &["attachment", "deleteOnTermination"])),
                 description: string(get(ni, "description")),
                 ..instance.clone()
             };
