@@ -36,6 +36,7 @@ pub mod model;
 pub mod scan;
 pub mod source;
 pub mod stats;
+pub mod timeline;
 
 pub use model::{Actor, EniEvent, EventName};
 pub use scan::{ActorFilter, EventSink, ScanOptions};

@@ -1,5 +1,8 @@
 //! Integration tests of the core pipeline: the shipped fixtures, every input shape, every kind
-//! of bad input, and the prefilter against a full parse on generated data.
+//! of bad input, the prefilter against a full parse on generated data, and the timeline
+//! against simulated ground truth (truth/).
+
+mod truth;
 
 use chrono::{DateTime, Utc};
 use cnitrail_core::decode::frame::{Frame, Framer, ItemKind};

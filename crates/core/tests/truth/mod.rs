@@ -1,0 +1,163 @@
+//! The timeline against the simulator's ground truth: every holding interval the simulator
+//! says happened must be rebuilt from the trail alone, to the second, and nothing else.
+
+use cnitrail_core::scan::{Quiet, ScanOptions, scan};
+use cnitrail_core::source::local::{NameFilter, expand};
+use cnitrail_core::timeline::{Timeline, TimelineBuilder};
+use cnitrail_sim::scenario::{self, ModeName, Scenario, SubnetSpec, VersionShare};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What both sides must agree on for one holding, keyed by (address, ENI, start).
+type Key = (String, String, String);
+#[derive(Debug, PartialEq, Eq)]
+struct Row {
+    end: Option<String>,
+    end_reason: String,
+    instance_id: Option<String>,
+    subnet_id: Option<String>,
+}
+
+fn truth(dir: &Path) -> BTreeMap<Key, Row> {
+    let text = std::fs::read_to_string(dir.join("truth/addresses.jsonl")).expect("truth");
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("truth row");
+            let s = |k: &str| v[k].as_str().map(str::to_string);
+            (
+                (
+                    s("address").unwrap(),
+                    s("eni_id").unwrap(),
+                    s("start").unwrap(),
+                ),
+                Row {
+                    end: s("end"),
+                    end_reason: s("end_reason").unwrap(),
+                    instance_id: s("instance_id"),
+                    subnet_id: s("subnet_id"),
+                },
+            )
+        })
+        .collect()
+}
+
+fn rebuilt(tl: &Timeline) -> BTreeMap<Key, Row> {
+    let t = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    tl.intervals
+        .iter()
+        .map(|iv| {
+            (
+                (
+                    iv.address.clone(),
+                    iv.eni_id.clone(),
+                    iv.assigned_at.map(t).unwrap_or_else(|| "unknown".into()),
+                ),
+                Row {
+                    end: iv.released_at.map(t),
+                    end_reason: iv.release_reason.as_str().to_string(),
+                    instance_id: iv.instance_id.clone(),
+                    subnet_id: iv.subnet_id.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Plays `sc`, scans its trail, and compares; returns the number of intervals matched.
+fn check(sc: &Scenario) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    scenario::run(sc, dir.path()).expect("simulation");
+    let objects = expand(&[dir.path().join("trail")], &NameFilter::default());
+    let mut builder = TimelineBuilder::new();
+    let summary = scan(objects, &ScanOptions::default(), &mut builder, &mut Quiet).unwrap();
+    assert!(summary.clean(), "{summary:?}");
+    let tl = builder.finish();
+    let want = truth(dir.path());
+    let got = rebuilt(&tl);
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, _)| !got.contains_key(*k))
+        .take(5)
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(k, _)| !want.contains_key(*k))
+        .take(5)
+        .collect();
+    let differ: Vec<_> = want
+        .iter()
+        .filter_map(|(k, w)| got.get(k).filter(|g| *g != w).map(|g| (k, w, g)))
+        .take(5)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && differ.is_empty(),
+        "seed {} mode {:?}: {} truth intervals, {} rebuilt\nmissing {missing:#?}\nextra {extra:#?}\ndiffer {differ:#?}",
+        sc.seed,
+        sc.pool.mode,
+        want.len(),
+        got.len()
+    );
+    want.len()
+}
+
+fn scenario(seed: u64, mode: ModeName, versions: &[&str], identity: &str) -> Scenario {
+    let mut sc = Scenario {
+        seed,
+        hours: 1.5,
+        noise_per_second: 0.2,
+        duplicate_fraction: 0.02,
+        late_fraction: 0.05,
+        identity: identity.into(),
+        cni_versions: versions
+            .iter()
+            .map(|v| VersionShare {
+                version: v.to_string(),
+                weight: 1.0,
+            })
+            .collect(),
+        subnets: vec![
+            SubnetSpec {
+                id: "subnet-0a1b2c3d4e5f60001".into(),
+                cidr: "10.0.0.0/23".into(),
+            },
+            SubnetSpec {
+                id: "subnet-0a1b2c3d4e5f60002".into(),
+                cidr: "10.0.8.0/24".into(),
+            },
+        ],
+        other_enis_per_hour: 20.0,
+        ..Scenario::default()
+    };
+    sc.pool.mode = mode;
+    if mode == ModeName::WarmIp {
+        sc.pool.warm_ip_target = 2;
+        sc.pool.minimum_ip_target = 5;
+    }
+    sc.nodes.scale_interval_seconds = 600;
+    sc
+}
+
+#[test]
+fn timeline_matches_simulated_truth_to_the_second() {
+    let mut total = 0;
+    let cases = [
+        (1, ModeName::WarmEni, &["v1.19.0"][..], "node-role"),
+        (2, ModeName::WarmIp, &["v1.7.5", "v1.12.0"][..], "node-role"),
+        (3, ModeName::Prefix, &["v1.20.0", "v1.22.0"][..], "irsa"),
+        (4, ModeName::WarmIp, &["v1.15.3", "v1.20.0"][..], "irsa"),
+        (
+            5,
+            ModeName::WarmEni,
+            &["v1.6.3", "v1.21.0"][..],
+            "node-role",
+        ),
+    ];
+    for (seed, mode, versions, identity) in cases {
+        total += check(&scenario(seed, mode, versions, identity));
+    }
+    eprintln!("{total} truth intervals matched");
+    assert!(
+        total > 1000,
+        "the scenarios held enough addresses to mean something ({total})"
+    );
+}
