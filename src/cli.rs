@@ -19,6 +19,12 @@ pub enum Command {
     /// Read CloudTrail files and print the ENI events they hold.
     #[command(after_long_help = SCAN_EXAMPLES)]
     Scan(Box<ScanArgs>),
+    /// Rebuild which ENI held which address or prefix, when, with the calls that prove it.
+    #[command(after_long_help = TIMELINE_EXAMPLES)]
+    Timeline(Box<TimelineArgs>),
+    /// Every holder of an IP address: at a moment, or over the whole input.
+    #[command(after_long_help = WHO_EXAMPLES)]
+    Who(Box<WhoArgs>),
     /// Simulate ipamd and AWS: write a CloudTrail trail with its ground truth.
     #[command(after_long_help = SIMULATE_EXAMPLES)]
     Simulate(Box<SimulateArgs>),
@@ -66,6 +72,62 @@ Examples:
 
 Output: DIR/trail/AWSLogs/... (the trail), DIR/truth/*.jsonl (what really happened),
 DIR/manifest.json (counts).";
+
+const TIMELINE_EXAMPLES: &str = "\
+Examples:
+  # Every holding of one node's ENIs during an incident, as a table
+  cnitrail timeline s3://trail/AWSLogs/ --since 2026-11-22T13:00:00Z --until 2026-11-22T15:00:00Z \\
+    --instance i-0a1b2c3d4e5f60718
+
+  # All holdings in a subnet, to Parquet for DuckDB
+  cnitrail timeline ./trail --subnet subnet-0123456789abcdef0 --format parquet -o intervals.parquet
+
+Holdings that began before the input (first seen when released) have start_known=false and no
+assigned_at; holdings still open at the end have release_reason=open and no released_at.";
+
+const WHO_EXAMPLES: &str = "\
+Examples:
+  # Who had 10.0.3.17 at 14:02?
+  cnitrail who 10.0.3.17 --at 2026-11-22T14:02:00Z s3://trail/AWSLogs/ --since 2026-11-22
+
+  # The address's whole history, as JSON for jq
+  cnitrail who 10.0.3.17 ./trail --format json | jq '.[] | {instance_id, assigned_at, released_at}'
+
+An address inside a delegated /28 counts, reported with its prefix. No holder: an empty result,
+a sentence on stderr, and exit status 0.";
+
+/// `cnitrail timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only this ENI (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub eni: Vec<String>,
+    /// Only ENIs of this instance (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub instance: Vec<String>,
+    /// Only this subnet (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub subnet: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `cnitrail who`.
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// The IPv4 or IPv6 address.
+    #[arg(value_name = "IP")]
+    pub ip: String,
+    /// The moment (RFC 3339, a date, or a duration back from now); without it, the whole history.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 /// `cnitrail simulate`.
 #[derive(Debug, Args)]

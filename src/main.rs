@@ -6,6 +6,7 @@ mod cmd;
 mod exit;
 mod output;
 mod progress;
+mod rows;
 
 use clap::Parser;
 use std::process::ExitCode;

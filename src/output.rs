@@ -3,6 +3,7 @@
 //! when complete, so a killed run never leaves a half-written file under the final name.
 
 use crate::cli::Format;
+use crate::rows::sanitize;
 use anyhow::{Context, Result};
 use cnitrail_core::EniEvent;
 use cnitrail_core::scan::{EventSink, SinkError};
@@ -45,7 +46,7 @@ impl Destination {
         }
     }
 
-    fn open(&self) -> Result<Box<dyn Write + Send>> {
+    pub fn open(&self) -> Result<Box<dyn Write + Send>> {
         Ok(match self {
             Destination::Stdout => Box::new(io::stdout()),
             Destination::Direct { path } => Box::new(
@@ -265,13 +266,6 @@ fn table_cells(e: &EniEvent) -> [String; 8] {
         dash(&e.error_code),
         e.actor.to_string(),
     ]
-}
-
-/// Replaces control characters so that a hostile user agent cannot drive the terminal.
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
 }
 
 fn write_table_row(out: &mut impl Write, cells: &[String; 8]) -> io::Result<()> {

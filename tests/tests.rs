@@ -523,3 +523,130 @@ fn simulated_trails_scan_with_exact_accounting() {
         );
     }
 }
+
+#[test]
+fn who_answers_with_evidence() {
+    let trail = fixtures().join("trail");
+    let o = run(&[
+        "who",
+        "10.0.3.17",
+        "--at",
+        "2026-11-22T14:02:00Z",
+        trail.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    for key in [
+        "ip",
+        "eni_id",
+        "instance_id",
+        "subnet_id",
+        "prefix",
+        "assigned_at",
+        "released_at",
+        "start_known",
+        "release_reason",
+        "assign_event_id",
+        "release_event_id",
+    ] {
+        assert!(r.get(key).is_some(), "who lacks {key}: {r}");
+    }
+    assert_eq!(r["eni_id"], "eni-0c0ffee0c0ffee001");
+    assert_eq!(r["instance_id"], "i-0a1b2c3d4e5f60718");
+    assert_eq!(r["assigned_at"], "2026-11-22T14:01:10Z");
+    assert_eq!(r["released_at"], "2026-11-22T14:03:00Z");
+    assert_eq!(r["release_reason"], "unassigned");
+    assert_eq!(r["assign_event_id"], "00000004-1111-4222-8333-444444444444");
+
+    // Released at 14:03:00: nobody holds it then (intervals are half-open).
+    let o = run(&[
+        "who",
+        "10.0.3.17",
+        "--at",
+        "2026-11-22T14:03:00Z",
+        trail.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
+    assert!(
+        stderr(&o).contains("no ENI held 10.0.3.17 at 2026-11-22T14:03:00Z"),
+        "{}",
+        stderr(&o)
+    );
+
+    // An address inside a delegated /28 is reported with its prefix.
+    let o = run(&[
+        "who",
+        "10.0.4.20",
+        "--at",
+        "2026-11-22T14:05:00Z",
+        trail.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["prefix"], "10.0.4.16/28");
+    assert_eq!(r["release_reason"], "open");
+    assert_eq!(r["released_at"], serde_json::Value::Null);
+}
+
+#[test]
+fn timeline_filters_and_formats() {
+    let trail = fixtures().join("trail");
+    let o = run(&[
+        "timeline",
+        trail.to_str().unwrap(),
+        "--instance",
+        "i-0a1b2c3d4e5f60718",
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Primary 10.0.3.10, 5 secondaries on the primary ENI, 10 on the CNI's ENI, 1 more later.
+    assert_eq!(rows.len(), 17, "{rows:#?}");
+    let terminated = rows
+        .iter()
+        .filter(|r| r["release_reason"] == "instance-terminated")
+        .count();
+    assert_eq!(
+        terminated, 6,
+        "the primary ENI's addresses end with the instance"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("intervals.parquet");
+    let o = run(&[
+        "timeline",
+        fixtures().to_str().unwrap(),
+        "--format",
+        "parquet",
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    use cnitrail_frames::polars::prelude::*;
+    let df = ParquetReader::new(std::fs::File::open(&out).unwrap())
+        .finish()
+        .unwrap();
+    assert!(df.height() > 20);
+    assert_eq!(
+        df.column("assigned_at").unwrap().dtype(),
+        &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+    );
+}

@@ -3,6 +3,8 @@
 mod completions;
 mod scan;
 mod simulate;
+mod timeline;
+mod who;
 
 use crate::cli::{Cli, Command};
 use crate::exit::Code;
@@ -11,6 +13,8 @@ use crate::exit::Code;
 pub fn run(cli: Cli) -> anyhow::Result<Code> {
     match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Timeline(args) => timeline::run(*args),
+        Command::Who(args) => who::run(*args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }

@@ -1,13 +1,13 @@
 //! `cnitrail scan`: sources → events → the chosen format, with the accounting on stderr.
 
-use crate::cli::{ActorArg, InputArgs, ScanArgs, StatsFormat};
+use crate::cli::{ActorArg, InputArgs, OutputArgs, ScanArgs, StatsFormat};
 use crate::exit::Code;
 use crate::output::{Destination, Writer, default_format};
 use crate::progress::Progress;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use cnitrail_core::ScanSummary;
-use cnitrail_core::scan::{self, ActorFilter, ScanOptions};
+use cnitrail_core::scan::{self, ActorFilter, EventSink, ScanOptions};
 use cnitrail_core::source::local::{self, NameFilter};
 use cnitrail_core::source::window::{TimeWindow, parse_time};
 use cnitrail_core::source::{InputObject, SourceError};
@@ -16,29 +16,10 @@ use std::path::PathBuf;
 
 pub fn run(args: ScanArgs) -> Result<Code> {
     let ScanArgs { input, output } = args;
-    let filter = name_filter(&input)?;
-    let opts = ScanOptions {
-        window: filter.window,
-        accounts: filter.accounts.clone(),
-        regions: filter.regions.clone(),
-        actor: match input.actor {
-            ActorArg::Cni => ActorFilter::Cni,
-            ActorArg::All => ActorFilter::All,
-        },
-        threads: input.threads.unwrap_or(ScanOptions::default().threads),
-        file_reports: output.stats == StatsFormat::Json,
-        ..ScanOptions::default()
-    };
-    let s3 = connect_s3(&input)?;
-    let objects = objects(&input.sources, &filter, s3.as_ref())?;
-
     let dest = Destination::new(output.output.as_deref());
     let format = output.format.unwrap_or_else(|| default_format(&dest));
     let mut writer = Writer::new(format, &dest)?;
-    let mut progress = Progress::new(output.quiet);
-    let result = scan::scan(objects, &opts, &mut writer, &mut progress);
-    progress.finish();
-    let summary = match result.map_err(anyhow::Error::from).and_then(|s| {
+    let summary = match scan_into(&input, &output, &mut writer).and_then(|s| {
         writer.finish()?;
         Ok(s)
     }) {
@@ -51,6 +32,34 @@ pub fn run(args: ScanArgs) -> Result<Code> {
     dest.commit()?;
     report(&summary, output.stats, output.quiet)?;
     Ok(exit_code(&summary))
+}
+
+/// Scans the sources of `input` into `sink`, with a progress bar as `output` allows. Shared by
+/// every command that reads a trail.
+pub(super) fn scan_into(
+    input: &InputArgs,
+    output: &OutputArgs,
+    sink: &mut dyn EventSink,
+) -> Result<ScanSummary> {
+    let filter = name_filter(input)?;
+    let opts = ScanOptions {
+        window: filter.window,
+        accounts: filter.accounts.clone(),
+        regions: filter.regions.clone(),
+        actor: match input.actor {
+            ActorArg::Cni => ActorFilter::Cni,
+            ActorArg::All => ActorFilter::All,
+        },
+        threads: input.threads.unwrap_or(ScanOptions::default().threads),
+        file_reports: output.stats == StatsFormat::Json,
+        ..ScanOptions::default()
+    };
+    let s3 = connect_s3(input)?;
+    let objects = objects(&input.sources, &filter, s3.as_ref())?;
+    let mut progress = Progress::new(output.quiet);
+    let result = scan::scan(objects, &opts, sink, &mut progress);
+    progress.finish();
+    Ok(result?)
 }
 
 fn name_filter(input: &InputArgs) -> Result<NameFilter> {
@@ -117,7 +126,7 @@ fn objects<'a>(
     Ok(all)
 }
 
-fn exit_code(summary: &ScanSummary) -> Code {
+pub(super) fn exit_code(summary: &ScanSummary) -> Code {
     if summary.files_read == 0 && summary.files_skipped == 0 {
         // Nothing could be read at all: either nothing was found or everything failed.
         if summary.files_failed == 0 {
@@ -134,7 +143,7 @@ fn exit_code(summary: &ScanSummary) -> Code {
     }
 }
 
-fn report(summary: &ScanSummary, stats: StatsFormat, quiet: bool) -> Result<()> {
+pub(super) fn report(summary: &ScanSummary, stats: StatsFormat, quiet: bool) -> Result<()> {
     const SHOWN: usize = 20;
     for m in summary.malformed_records.iter().take(SHOWN) {
         eprintln!(

@@ -360,7 +360,17 @@ impl State {
             family,
             prefix,
             eni_id: eni.to_string(),
-            instance_id: s.attached_to.clone().or_else(|| s.owner.clone()),
+            // With IRSA the caller names no node, so the ENI's attachment or owner comes first;
+            // a node-role session is named after its instance.
+            instance_id: s
+                .attached_to
+                .clone()
+                .or_else(|| s.owner.clone())
+                .or_else(|| {
+                    e.session_name
+                        .clone()
+                        .filter(|n| crate::extract::actor::is_instance_id(n))
+                }),
             subnet_id: s.subnet_id.clone(),
             assigned_at: Some(e.event_time),
             released_at: None,

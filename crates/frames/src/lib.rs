@@ -436,3 +436,151 @@ mod schema_doc {
         }
     }
 }
+
+/// The intervals table (`cnitrail timeline`), in column order.
+pub const INTERVAL_COLUMNS: &[ColumnSpec] = &[
+    col!("address", String, "address, or CIDR of a delegated prefix"),
+    col!("family", String, "ipv4 or ipv6"),
+    col!("prefix", Boolean, "true for a delegated prefix"),
+    col!("eni_id", String, "ENI that held it"),
+    col!(
+        "instance_id",
+        String,
+        "instance the ENI was attached to when the holding began, else the node the CNI made it for"
+    ),
+    col!(
+        "subnet_id",
+        String,
+        "subnet of the ENI, when a record named it"
+    ),
+    col!(
+        "assigned_at",
+        TimestampUtc,
+        "start of the holding; null when it began before the input"
+    ),
+    col!(
+        "released_at",
+        TimestampUtc,
+        "end of the holding; null while still held"
+    ),
+    col!(
+        "start_known",
+        Boolean,
+        "false when the holding began before the input"
+    ),
+    col!(
+        "release_reason",
+        String,
+        "unassigned, eni-deleted, instance-terminated or open"
+    ),
+    col!(
+        "assign_event_id",
+        String,
+        "eventID of the call that assigned it"
+    ),
+    col!(
+        "release_event_id",
+        String,
+        "eventID of the call that ended it"
+    ),
+    col!(
+        "actor",
+        String,
+        "who assigned it: cni, resource-controller or other"
+    ),
+];
+
+fn times(name: &str, values: Vec<Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), values.into_iter())
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series()
+        .into_column()
+}
+
+/// The intervals as a DataFrame with the columns of [`INTERVAL_COLUMNS`].
+pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResult<DataFrame> {
+    let micros = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp_micros());
+    let text = |name: &str, f: &dyn Fn(&cnitrail_core::timeline::Interval) -> Option<String>| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let flag = |name: &str, f: &dyn Fn(&cnitrail_core::timeline::Interval) -> bool| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let columns = vec![
+        text("address", &|r| Some(r.address.clone())),
+        text("family", &|r| {
+            Some(match r.family {
+                cnitrail_core::timeline::Family::Ipv4 => "ipv4".into(),
+                cnitrail_core::timeline::Family::Ipv6 => "ipv6".into(),
+            })
+        }),
+        flag("prefix", &|r| r.prefix),
+        text("eni_id", &|r| Some(r.eni_id.clone())),
+        text("instance_id", &|r| r.instance_id.clone()),
+        text("subnet_id", &|r| r.subnet_id.clone()),
+        times(
+            "assigned_at",
+            rows.iter().map(|r| micros(r.assigned_at)).collect(),
+        ),
+        times(
+            "released_at",
+            rows.iter().map(|r| micros(r.released_at)).collect(),
+        ),
+        flag("start_known", &|r| r.start_known),
+        text("release_reason", &|r| {
+            Some(r.release_reason.as_str().into())
+        }),
+        text("assign_event_id", &|r| r.assign_event_id.clone()),
+        text("release_event_id", &|r| r.release_event_id.clone()),
+        text("actor", &|r| r.actor.map(|a| a.as_str().into())),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+/// Writes a whole frame to Parquet (zstd, statistics), for tables that fit in memory.
+pub fn write_parquet(out: impl Write, df: &mut DataFrame) -> PolarsResult<u64> {
+    ParquetWriter::new(out)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::full())
+        .finish(df)
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use super::*;
+
+    #[test]
+    fn intervals_frame_has_the_documented_columns() {
+        let df = intervals_frame(&[]).unwrap();
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let want: Vec<&str> = INTERVAL_COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(names, want);
+        for c in INTERVAL_COLUMNS {
+            assert_eq!(
+                df.column(c.name).unwrap().dtype(),
+                &c.dtype.dtype(),
+                "{}",
+                c.name
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod interval_schema_doc {
+    use super::*;
+
+    #[test]
+    fn schema_doc_lists_every_interval_column() {
+        let doc = include_str!("../../../docs/schema.md");
+        let section = &doc[doc.find("## Intervals").expect("an Intervals section")..];
+        for c in INTERVAL_COLUMNS {
+            let row = format!("| `{}` | ", c.name);
+            assert!(
+                section.contains(&row),
+                "docs/schema.md lacks interval column {}",
+                c.name
+            );
+        }
+    }
+}

@@ -161,3 +161,105 @@ fn timeline_matches_simulated_truth_to_the_second() {
         "the scenarios held enough addresses to mean something ({total})"
     );
 }
+
+/// Hand-written edge cases, each a small trail.
+mod edges {
+    use super::*;
+    use cnitrail_core::timeline::ReleaseReason;
+
+    fn record(id: u32, time: &str, name: &str, session: &str, req: &str, resp: &str) -> String {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"{time}","eventSource":"ec2.amazonaws.com","eventName":"{name}","awsRegion":"eu-west-1","eventID":"00000000-0000-4000-8000-{id:012}","userAgent":"amazon-vpc-cni-k8s/v1.22.0","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/node/{session}"}},"requestParameters":{req},"responseElements":{resp}}}"#
+        )
+    }
+
+    fn timeline(files: &[Vec<String>]) -> Timeline {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, records) in files.iter().enumerate() {
+            std::fs::write(
+                dir.path().join(format!("{i}.json")),
+                format!("{{\"Records\":[{}]}}", records.join(",")),
+            )
+            .unwrap();
+        }
+        let mut b = TimelineBuilder::new();
+        let objects = expand(&[dir.path().to_path_buf()], &NameFilter::default());
+        scan(objects, &ScanOptions::default(), &mut b, &mut Quiet).unwrap();
+        b.finish()
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn release_without_assign_has_an_unknown_start() {
+        let tl = timeline(&[vec![record(
+            1,
+            "2026-11-22T14:00:00Z",
+            "UnassignPrivateIpAddresses",
+            "i-0aaaaaaaaaaaaaaa1",
+            r#"{"networkInterfaceId":"eni-0a","privateIpAddressesSet":{"item":[{"privateIpAddress":"10.0.3.17"}]}}"#,
+            r#"{"_return":true}"#,
+        )]]);
+        assert_eq!(tl.intervals.len(), 1);
+        let iv = &tl.intervals[0];
+        assert!(!iv.start_known);
+        assert_eq!(iv.assigned_at, None);
+        assert_eq!(iv.released_at, Some(at("2026-11-22T14:00:00Z")));
+        assert_eq!(iv.release_reason, ReleaseReason::Unassigned);
+        assert_eq!(iv.instance_id.as_deref(), None, "an unassign names no node");
+        assert!(
+            iv.holds_at("10.0.3.17", at("2026-11-21T00:00:00Z")),
+            "held since before the input"
+        );
+    }
+
+    #[test]
+    fn an_address_reused_by_another_node_a_minute_later() {
+        let assign = |id, time: &str, eni: &str, node: &str| {
+            record(
+                id,
+                time,
+                "AssignPrivateIpAddresses",
+                node,
+                &format!(r#"{{"networkInterfaceId":"{eni}","secondaryPrivateIpAddressCount":1}}"#),
+                r#"{"assignedPrivateIpAddressesSet":{"item":[{"privateIpAddress":"10.0.3.17"}]}}"#,
+            )
+        };
+        let unassign = record(
+            2,
+            "2026-11-22T14:01:00Z",
+            "UnassignPrivateIpAddresses",
+            "i-0aaaaaaaaaaaaaaa1",
+            r#"{"networkInterfaceId":"eni-0a","privateIpAddressesSet":{"item":[{"privateIpAddress":"10.0.3.17"}]}}"#,
+            r#"{"_return":true}"#,
+        );
+        // The second node's assign is delivered first, in an earlier file: order comes from time.
+        let tl = timeline(&[
+            vec![assign(
+                3,
+                "2026-11-22T14:02:00Z",
+                "eni-0b",
+                "i-0bbbbbbbbbbbbbbb2",
+            )],
+            vec![
+                assign(1, "2026-11-22T14:00:00Z", "eni-0a", "i-0aaaaaaaaaaaaaaa1"),
+                unassign.clone(),
+            ],
+            vec![unassign], // a duplicate delivery
+        ]);
+        let holders = |t: &str| -> Vec<String> {
+            tl.intervals
+                .iter()
+                .filter(|iv| iv.holds_at("10.0.3.17", at(t)))
+                .map(|iv| iv.instance_id.clone().unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(holders("2026-11-22T14:00:30Z"), ["i-0aaaaaaaaaaaaaaa1"]);
+        assert!(holders("2026-11-22T14:01:30Z").is_empty());
+        assert_eq!(holders("2026-11-22T14:02:00Z"), ["i-0bbbbbbbbbbbbbbb2"]);
+        assert_eq!(tl.intervals.len(), 2);
+        assert_eq!(tl.intervals[1].release_reason, ReleaseReason::Open);
+    }
+}
