@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Upload a trailgen corpus to an S3 endpoint (moto in the benchmark), in parallel.
+"""Upload a simulated trail (DIR/trail of `cnitrail simulate --out DIR`) to an S3 endpoint (moto in
+the benchmark), in parallel.
 
 Usage: s3_upload.py ENDPOINT_URL BUCKET CORPUS_DIR [THREADS]
 
