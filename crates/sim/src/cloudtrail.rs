@@ -1498,7 +1498,7 @@ pub use noise::NoiseGen;
 
 #[allow(clippy::too_many_arguments)]
 mod noise {
-    // Other services' records, adapted from trailgen: what fills a real trail around the CNI's
+    // Other services' records: what fills a real trail around the CNI's
     // calls (S3, STS, KMS, EKS, logs, ECR, SSM, Secrets Manager, ELB, describes by other tools).
 
     use super::{Record, Rng, TrailContext, W, hash_str};
@@ -1666,7 +1666,7 @@ mod noise {
 
     /// Writes other services' records for one account/region (the bulk of a real trail).
     ///
-    /// Deterministic for a seed; the mix of services is trailgen's.
+    /// Deterministic for a seed; the mix of services is fixed (weights in `noise`).
     pub struct NoiseGen {
         cluster: Cluster,
         rng: Rng,
