@@ -193,3 +193,49 @@ pub struct EniEvent {
     /// Zero-based index of the record in that file.
     pub record_index: u64,
 }
+
+/// A CloudTrail event id (a lower-case UUID) as 16 bytes; `None` for any other text, so that
+/// the same text always maps to the same number and back ([`format_uuid`]).
+pub fn parse_uuid(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        v = v << 4 | u128::from(d);
+    }
+    Some(v)
+}
+
+/// The text of an id parsed by [`parse_uuid`].
+pub fn format_uuid(v: u128) -> String {
+    let h = format!("{v:032x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_round_trip_and_nothing_else_parses() {
+        let id = "bc3872b3-cd3d-40ae-bb4b-1ae2b38e4b17";
+        assert_eq!(parse_uuid(id).map(format_uuid).as_deref(), Some(id));
+        assert_eq!(parse_uuid("BC3872B3-CD3D-40AE-BB4B-1AE2B38E4B17"), None);
+        assert_eq!(parse_uuid("+c3872b3-cd3d-40ae-bb4b-1ae2b38e4b17"), None);
+        assert_eq!(parse_uuid("bc3872b3-cd3d-40ae-bb4b-1ae2b38e4b1"), None);
+        assert_eq!(parse_uuid("bc3872b3xcd3d-40ae-bb4b-1ae2b38e4b17"), None);
+    }
+}

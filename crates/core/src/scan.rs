@@ -264,24 +264,11 @@ struct SeenIds {
 impl SeenIds {
     /// True the first time an id is offered.
     fn first(&mut self, id: &str) -> bool {
-        match parse_uuid(id) {
+        match crate::model::parse_uuid(id) {
             Some(u) => self.uuids.insert(u),
             None => self.other.insert(id.to_string()),
         }
     }
-}
-
-fn parse_uuid(s: &str) -> Option<u128> {
-    let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
-        return None;
-    }
-    let hex: String = s.chars().filter(|c| *c != '-').collect();
-    // Lower-case only, so that the same text always maps to the same number and back.
-    if hex.bytes().any(|c| c.is_ascii_uppercase()) {
-        return None;
-    }
-    u128::from_str_radix(&hex, 16).ok()
 }
 
 /// State carried across records in input order: duplicates and CNI attribution.
