@@ -149,29 +149,85 @@ pub struct TimelineStats {
     pub unknown_targets: u64,
 }
 
+/// Interned text: ENI, instance, attachment, subnet ids and addresses are stored once.
 #[derive(Debug, Default)]
-struct EniState {
-    subnet_id: Option<String>,
-    owner: Option<String>,
-    attached_to: Option<String>,
-    attachment_id: Option<String>,
-    delete_on_termination: bool,
-    /// Open holdings: (address, prefix) → index into the intervals.
-    open: HashMap<(String, bool), usize>,
+struct Interner {
+    index: HashMap<Box<str>, u32>,
+    strings: Vec<Box<str>>,
+}
+
+/// No value.
+const NONE: u32 = u32::MAX;
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.into());
+        self.index.insert(s.into(), i);
+        i
+    }
+
+    fn opt(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NONE, |s| self.id(s))
+    }
+
+    fn text(&self, i: u32) -> Option<String> {
+        (i != NONE).then(|| self.strings[i as usize].to_string())
+    }
+}
+
+/// An event id: a UUID as 16 bytes, or interned text for anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum EventId {
+    Uuid(u128),
+    Text(u32),
+}
+
+/// The part of an [`EniEvent`] the timeline needs, in about 80 bytes instead of a kilobyte:
+/// the timeline holds every event until it can order them.
+#[derive(Debug, Clone)]
+struct Compact {
+    time: DateTime<Utc>,
+    name: EventName,
+    failed: bool,
+    actor: Actor,
+    delete_on_termination: Option<bool>,
+    id: EventId,
+    eni: u32,
+    instance: u32,
+    attachment: u32,
+    subnet: u32,
+    /// The instance named by a node-role session, when the caller is one.
+    session_instance: u32,
+    /// Range of this event's holdings in [`TimelineBuilder::holdings`].
+    holdings: (u32, u32),
+}
+
+/// One address or prefix named by an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Holding {
+    address: u32,
+    family: Family,
+    prefix: bool,
 }
 
 /// Collects events (as an [`EventSink`]) and builds the timeline at [`TimelineBuilder::finish`].
 ///
-/// It holds the events of the scan until then, since CloudTrail delivers them out of order;
-/// they are a small part of a trail.
+/// It holds the events until then, since CloudTrail delivers them out of order, in a compact
+/// form: interned ids and addresses, 16-byte event ids.
 #[derive(Debug, Default)]
 pub struct TimelineBuilder {
-    events: Vec<EniEvent>,
+    strings: Interner,
+    events: Vec<Compact>,
+    holdings: Vec<Holding>,
 }
 
 impl EventSink for TimelineBuilder {
-    fn event(&mut self, event: EniEvent) -> Result<(), SinkError> {
-        self.events.push(event);
+    fn event(&mut self, e: EniEvent) -> Result<(), SinkError> {
+        self.push(&e);
         Ok(())
     }
 }
@@ -191,20 +247,92 @@ impl TimelineBuilder {
         Self::default()
     }
 
+    /// Adds one event.
+    pub fn push(&mut self, e: &EniEvent) {
+        let s = &mut self.strings;
+        let start = self.holdings.len() as u32;
+        let lists = [
+            (&e.private_ips, Family::Ipv4, false),
+            (&e.ipv4_prefixes, Family::Ipv4, true),
+            (&e.ipv6_addresses, Family::Ipv6, false),
+            (&e.ipv6_prefixes, Family::Ipv6, true),
+        ];
+        for (list, family, prefix) in lists {
+            for a in list {
+                self.holdings.push(Holding {
+                    address: s.id(a),
+                    family,
+                    prefix,
+                });
+            }
+        }
+        let id = match crate::model::parse_uuid(&e.event_id) {
+            Some(u) => EventId::Uuid(u),
+            None => EventId::Text(s.id(&e.event_id)),
+        };
+        let session_instance = e
+            .session_name
+            .as_deref()
+            .filter(|n| crate::extract::actor::is_instance_id(n));
+        self.events.push(Compact {
+            time: e.event_time,
+            name: e.event_name,
+            failed: e.error_code.is_some(),
+            actor: e.actor,
+            delete_on_termination: e.delete_on_termination,
+            id,
+            eni: s.opt(e.eni_id.as_deref()),
+            instance: s.opt(e.instance_id.as_deref()),
+            attachment: s.opt(e.attachment_id.as_deref()),
+            subnet: s.opt(e.subnet_id.as_deref()),
+            session_instance: s.opt(session_instance),
+            holdings: (start, self.holdings.len() as u32),
+        });
+    }
+
     /// Orders the events and applies them.
     pub fn finish(mut self) -> Timeline {
+        // Ties on time and call are broken by event id, so the result never depends on the
+        // order the files were read in.
+        let strings = &self.strings;
+        let id_text = |id: EventId| match id {
+            EventId::Uuid(u) => crate::model::format_uuid(u),
+            EventId::Text(t) => strings.strings[t as usize].to_string(),
+        };
         self.events.sort_by(|a, b| {
-            (a.event_time, a.event_name, &a.event_id).cmp(&(
-                b.event_time,
-                b.event_name,
-                &b.event_id,
-            ))
+            (a.time, a.name)
+                .cmp(&(b.time, b.name))
+                .then_with(|| match (a.id, b.id) {
+                    (EventId::Uuid(x), EventId::Uuid(y)) => x.cmp(&y),
+                    (x, y) => id_text(x).cmp(&id_text(y)),
+                })
         });
         let mut state = State::default();
         for e in &self.events {
-            state.apply(e);
+            state.apply(
+                e,
+                &self.holdings[e.holdings.0 as usize..e.holdings.1 as usize],
+            );
         }
-        let mut intervals = state.intervals;
+        let mut intervals: Vec<Interval> = state
+            .intervals
+            .into_iter()
+            .map(|r| Interval {
+                address: strings.strings[r.holding.address as usize].to_string(),
+                family: r.holding.family,
+                prefix: r.holding.prefix,
+                eni_id: strings.strings[r.eni as usize].to_string(),
+                instance_id: strings.text(r.instance),
+                subnet_id: strings.text(r.subnet),
+                assigned_at: r.assigned_at,
+                released_at: r.released_at,
+                start_known: r.assigned_at.is_some(),
+                release_reason: r.reason,
+                assign_event_id: r.assign_event.map(id_text),
+                release_event_id: r.release_event.map(id_text),
+                actor: r.actor,
+            })
+            .collect();
         intervals.sort_by(|a, b| {
             (a.assigned_at, &a.address, &a.eni_id).cmp(&(b.assigned_at, &b.address, &b.eni_id))
         });
@@ -215,67 +343,114 @@ impl TimelineBuilder {
     }
 }
 
+/// A holding while the timeline is built (text stays interned until the end).
+struct Raw {
+    holding: Holding,
+    eni: u32,
+    instance: u32,
+    subnet: u32,
+    assigned_at: Option<DateTime<Utc>>,
+    released_at: Option<DateTime<Utc>>,
+    reason: ReleaseReason,
+    assign_event: Option<EventId>,
+    release_event: Option<EventId>,
+    actor: Option<Actor>,
+}
+
+#[derive(Debug)]
+struct EniState {
+    subnet: u32,
+    owner: u32,
+    attached_to: u32,
+    delete_on_termination: bool,
+    /// Open holdings → index into the intervals.
+    open: HashMap<(u32, bool), usize>,
+}
+
+impl Default for EniState {
+    fn default() -> Self {
+        EniState {
+            subnet: NONE,
+            owner: NONE,
+            attached_to: NONE,
+            delete_on_termination: false,
+            open: HashMap::new(),
+        }
+    }
+}
+
+fn or(a: u32, b: u32) -> u32 {
+    if a != NONE { a } else { b }
+}
+
 #[derive(Default)]
 struct State {
-    enis: HashMap<String, EniState>,
-    attachments: HashMap<String, String>,
-    instance_enis: HashMap<String, Vec<String>>,
-    intervals: Vec<Interval>,
+    enis: HashMap<u32, EniState>,
+    attachments: HashMap<u32, u32>,
+    instance_enis: HashMap<u32, Vec<u32>>,
+    intervals: Vec<Raw>,
     stats: TimelineStats,
 }
 
 impl State {
-    fn apply(&mut self, e: &EniEvent) {
+    fn apply(&mut self, e: &Compact, holdings: &[Holding]) {
         self.stats.events += 1;
-        if e.error_code.is_some() {
+        if e.failed {
             self.stats.failed_calls += 1;
             return;
         }
-        match e.event_name {
-            EventName::RunInstances | EventName::CreateNetworkInterface => self.created(e),
-            EventName::AttachNetworkInterface => self.attached(e),
+        match e.name {
+            EventName::RunInstances | EventName::CreateNetworkInterface => {
+                self.created(e, holdings)
+            }
+            EventName::AttachNetworkInterface => match e.eni {
+                NONE => self.stats.unknown_targets += 1,
+                eni => self.attach(eni, e),
+            },
             EventName::ModifyNetworkInterfaceAttribute => {
                 if let (Some(eni), Some(dot)) = (self.eni_of(e), e.delete_on_termination) {
                     self.enis.entry(eni).or_default().delete_on_termination = dot;
                 }
             }
             EventName::CreateTags => {
-                if let (Some(eni), Some(instance)) = (&e.eni_id, &e.instance_id) {
-                    let s = self.enis.entry(eni.clone()).or_default();
-                    s.owner.get_or_insert_with(|| instance.clone());
+                if e.eni != NONE && e.instance != NONE {
+                    let s = self.enis.entry(e.eni).or_default();
+                    s.owner = or(s.owner, e.instance);
                 }
             }
             EventName::AssignPrivateIpAddresses | EventName::AssignIpv6Addresses => {
-                let Some(eni) = e.eni_id.clone() else { return };
-                for (address, family, prefix) in holdings(e) {
-                    self.open(&eni, address, family, prefix, e);
+                if e.eni != NONE {
+                    for h in holdings {
+                        self.open(e.eni, *h, e);
+                    }
                 }
             }
             EventName::UnassignPrivateIpAddresses | EventName::UnassignIpv6Addresses => {
-                let Some(eni) = e.eni_id.clone() else { return };
-                for (address, family, prefix) in holdings(e) {
-                    self.close(&eni, address, family, prefix, e, ReleaseReason::Unassigned);
+                if e.eni != NONE {
+                    for h in holdings {
+                        self.close(e.eni, *h, e, ReleaseReason::Unassigned);
+                    }
                 }
             }
             EventName::DetachNetworkInterface => match self.eni_of(e) {
-                Some(eni) => self.detach(&eni),
+                Some(eni) => self.detach(eni),
                 None => self.stats.unknown_targets += 1,
             },
             EventName::DeleteNetworkInterface => {
-                if let Some(eni) = &e.eni_id {
-                    self.end_eni(eni, e, ReleaseReason::EniDeleted);
+                if e.eni != NONE {
+                    self.end_eni(e.eni, e, ReleaseReason::EniDeleted);
                 }
             }
             EventName::TerminateInstances => {
-                let Some(instance) = &e.instance_id else {
+                if e.instance == NONE {
                     return;
-                };
-                for eni in self.instance_enis.remove(instance).unwrap_or_default() {
+                }
+                for eni in self.instance_enis.remove(&e.instance).unwrap_or_default() {
                     let dot = self.enis.get(&eni).is_some_and(|s| s.delete_on_termination);
                     if dot {
-                        self.end_eni(&eni, e, ReleaseReason::InstanceTerminated);
+                        self.end_eni(eni, e, ReleaseReason::InstanceTerminated);
                     } else {
-                        self.detach(&eni);
+                        self.detach(eni);
                     }
                 }
             }
@@ -283,184 +458,129 @@ impl State {
     }
 
     /// The ENI an event names, directly or through its attachment id.
-    fn eni_of(&self, e: &EniEvent) -> Option<String> {
-        e.eni_id.clone().or_else(|| {
-            e.attachment_id
-                .as_ref()
-                .and_then(|a| self.attachments.get(a).cloned())
-        })
+    fn eni_of(&self, e: &Compact) -> Option<u32> {
+        if e.eni != NONE {
+            return Some(e.eni);
+        }
+        self.attachments.get(&e.attachment).copied()
     }
 
-    fn created(&mut self, e: &EniEvent) {
-        let Some(eni) = e.eni_id.clone() else { return };
+    fn created(&mut self, e: &Compact, holdings: &[Holding]) {
+        if e.eni == NONE {
+            return;
+        }
         {
-            let s = self.enis.entry(eni.clone()).or_default();
-            s.subnet_id = e.subnet_id.clone().or(s.subnet_id.take());
-            if e.event_name == EventName::CreateNetworkInterface {
-                s.owner = e.instance_id.clone().or(s.owner.take());
+            let s = self.enis.entry(e.eni).or_default();
+            s.subnet = or(e.subnet, s.subnet);
+            if e.name == EventName::CreateNetworkInterface {
+                s.owner = or(e.instance, s.owner);
             }
         }
-        if e.event_name == EventName::RunInstances {
+        if e.name == EventName::RunInstances {
             // The primary ENI arrives attached to its instance.
-            self.attach(&eni, e);
+            self.attach(e.eni, e);
         }
-        for (address, family, prefix) in holdings(e) {
-            self.open(&eni, address, family, prefix, e);
-        }
-    }
-
-    fn attached(&mut self, e: &EniEvent) {
-        match &e.eni_id {
-            Some(eni) => {
-                let eni = eni.clone();
-                self.attach(&eni, e);
-            }
-            None => self.stats.unknown_targets += 1,
+        for h in holdings {
+            self.open(e.eni, *h, e);
         }
     }
 
-    fn attach(&mut self, eni: &str, e: &EniEvent) {
-        let Some(instance) = e.instance_id.clone() else {
+    fn attach(&mut self, eni: u32, e: &Compact) {
+        if e.instance == NONE {
             return;
-        };
-        let s = self.enis.entry(eni.to_string()).or_default();
-        s.attached_to = Some(instance.clone());
-        s.attachment_id = e.attachment_id.clone();
+        }
+        let s = self.enis.entry(eni).or_default();
+        s.attached_to = e.instance;
         s.delete_on_termination = e.delete_on_termination.unwrap_or(false);
-        if let Some(a) = &e.attachment_id {
-            self.attachments.insert(a.clone(), eni.to_string());
+        if e.attachment != NONE {
+            self.attachments.insert(e.attachment, eni);
         }
-        let list = self.instance_enis.entry(instance).or_default();
-        if !list.iter().any(|x| x == eni) {
-            list.push(eni.to_string());
+        let list = self.instance_enis.entry(e.instance).or_default();
+        if !list.contains(&eni) {
+            list.push(eni);
         }
     }
 
-    fn detach(&mut self, eni: &str) {
-        let Some(s) = self.enis.get_mut(eni) else {
+    fn detach(&mut self, eni: u32) {
+        let Some(s) = self.enis.get_mut(&eni) else {
             return;
         };
-        if let Some(instance) = s.attached_to.take()
-            && let Some(list) = self.instance_enis.get_mut(&instance)
-        {
-            list.retain(|x| x != eni);
-        }
-        s.attachment_id = None;
+        let instance = std::mem::replace(&mut s.attached_to, NONE);
         s.delete_on_termination = false;
+        if let Some(list) = self.instance_enis.get_mut(&instance) {
+            list.retain(|x| *x != eni);
+        }
     }
 
-    fn open(&mut self, eni: &str, address: String, family: Family, prefix: bool, e: &EniEvent) {
-        let s = self.enis.entry(eni.to_string()).or_default();
-        let key = (address.clone(), prefix);
+    /// The node of a holding that begins now: the ENI's attachment, else its owner, else (IRSA
+    /// callers name no node) a node-role session named after its instance.
+    fn node(s: &EniState, e: &Compact) -> u32 {
+        or(or(s.attached_to, s.owner), e.session_instance)
+    }
+
+    fn open(&mut self, eni: u32, h: Holding, e: &Compact) {
+        let s = self.enis.entry(eni).or_default();
+        let key = (h.address, h.prefix);
         if s.open.contains_key(&key) {
             return; // already held: a repeated report of the same holding
         }
-        let interval = Interval {
-            address,
-            family,
-            prefix,
-            eni_id: eni.to_string(),
-            // With IRSA the caller names no node, so the ENI's attachment or owner comes first;
-            // a node-role session is named after its instance.
-            instance_id: s
-                .attached_to
-                .clone()
-                .or_else(|| s.owner.clone())
-                .or_else(|| {
-                    e.session_name
-                        .clone()
-                        .filter(|n| crate::extract::actor::is_instance_id(n))
-                }),
-            subnet_id: s.subnet_id.clone(),
-            assigned_at: Some(e.event_time),
-            released_at: None,
-            start_known: true,
-            release_reason: ReleaseReason::Open,
-            assign_event_id: Some(e.event_id.clone()),
-            release_event_id: None,
-            actor: Some(e.actor),
-        };
         s.open.insert(key, self.intervals.len());
-        self.intervals.push(interval);
+        self.intervals.push(Raw {
+            holding: h,
+            eni,
+            instance: Self::node(s, e),
+            subnet: s.subnet,
+            assigned_at: Some(e.time),
+            released_at: None,
+            reason: ReleaseReason::Open,
+            assign_event: Some(e.id),
+            release_event: None,
+            actor: Some(e.actor),
+        });
     }
 
-    fn close(
-        &mut self,
-        eni: &str,
-        address: String,
-        family: Family,
-        prefix: bool,
-        e: &EniEvent,
-        reason: ReleaseReason,
-    ) {
-        let s = self.enis.entry(eni.to_string()).or_default();
-        match s.open.remove(&(address.clone(), prefix)) {
+    fn close(&mut self, eni: u32, h: Holding, e: &Compact, reason: ReleaseReason) {
+        let s = self.enis.entry(eni).or_default();
+        match s.open.remove(&(h.address, h.prefix)) {
             Some(i) => {
-                let iv = &mut self.intervals[i];
-                iv.released_at = Some(e.event_time);
-                iv.release_reason = reason;
-                iv.release_event_id = Some(e.event_id.clone());
+                let r = &mut self.intervals[i];
+                r.released_at = Some(e.time);
+                r.reason = reason;
+                r.release_event = Some(e.id);
             }
-            None => self.intervals.push(Interval {
-                address,
-                family,
-                prefix,
-                eni_id: eni.to_string(),
-                instance_id: s.attached_to.clone().or_else(|| s.owner.clone()),
-                subnet_id: s.subnet_id.clone(),
-                assigned_at: None,
-                released_at: Some(e.event_time),
-                start_known: false,
-                release_reason: reason,
-                assign_event_id: None,
-                release_event_id: Some(e.event_id.clone()),
-                actor: None,
-            }),
+            None => {
+                // Assigned before the input: the release is the first sight of the holding.
+                let (instance, subnet) = (or(s.attached_to, s.owner), s.subnet);
+                self.intervals.push(Raw {
+                    holding: h,
+                    eni,
+                    instance,
+                    subnet,
+                    assigned_at: None,
+                    released_at: Some(e.time),
+                    reason,
+                    assign_event: None,
+                    release_event: Some(e.id),
+                    actor: None,
+                });
+            }
         }
     }
 
     /// Every holding of the ENI ends, and the ENI is gone.
-    fn end_eni(&mut self, eni: &str, e: &EniEvent, reason: ReleaseReason) {
+    fn end_eni(&mut self, eni: u32, e: &Compact, reason: ReleaseReason) {
         self.detach(eni);
-        let Some(s) = self.enis.remove(eni) else {
+        let Some(s) = self.enis.remove(&eni) else {
             self.stats.unknown_targets += 1;
             return;
         };
-        let mut open: Vec<usize> = s.open.into_values().collect();
-        open.sort_unstable();
-        for i in open {
-            let iv = &mut self.intervals[i];
-            iv.released_at = Some(e.event_time);
-            iv.release_reason = reason;
-            iv.release_event_id = Some(e.event_id.clone());
+        for i in s.open.into_values() {
+            let r = &mut self.intervals[i];
+            r.released_at = Some(e.time);
+            r.reason = reason;
+            r.release_event = Some(e.id);
         }
     }
-}
-
-/// The addresses and prefixes an event names, with their family.
-fn holdings(e: &EniEvent) -> Vec<(String, Family, bool)> {
-    let mut out = Vec::new();
-    out.extend(
-        e.private_ips
-            .iter()
-            .map(|a| (a.clone(), Family::Ipv4, false)),
-    );
-    out.extend(
-        e.ipv4_prefixes
-            .iter()
-            .map(|a| (a.clone(), Family::Ipv4, true)),
-    );
-    out.extend(
-        e.ipv6_addresses
-            .iter()
-            .map(|a| (a.clone(), Family::Ipv6, false)),
-    );
-    out.extend(
-        e.ipv6_prefixes
-            .iter()
-            .map(|a| (a.clone(), Family::Ipv6, true)),
-    );
-    out
 }
 
 #[cfg(test)]
