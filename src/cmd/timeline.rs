@@ -32,20 +32,20 @@ impl Row for Interval {
             d.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
                 .unwrap_or_default()
         };
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let o = |v: &Option<std::sync::Arc<str>>| v.as_deref().unwrap_or_default().to_string();
         vec![
-            self.address.clone(),
+            self.address.to_string(),
             format!("{:?}", self.family).to_lowercase(),
             self.prefix.to_string(),
-            self.eni_id.clone(),
+            self.eni_id.to_string(),
             o(&self.instance_id),
             o(&self.subnet_id),
             t(self.assigned_at),
             t(self.released_at),
             self.start_known.to_string(),
             self.release_reason.as_str().to_string(),
-            o(&self.assign_event_id),
-            o(&self.release_event_id),
+            self.assign_event_id.clone().unwrap_or_default(),
+            self.release_event_id.clone().unwrap_or_default(),
             self.actor
                 .map(|a| a.as_str().to_string())
                 .unwrap_or_default(),
@@ -57,14 +57,15 @@ pub fn run(args: TimelineArgs) -> Result<Code> {
     let mut builder = TimelineBuilder::new();
     let summary = scan_into(&args.input, &args.output, &mut builder)?;
     let timeline = builder.finish();
-    let keep = |list: &[String], v: &Option<String>| {
-        list.is_empty() || v.as_ref().is_some_and(|v| list.contains(v))
+    let keep = |list: &[String], v: Option<&str>| {
+        list.is_empty() || v.is_some_and(|v| list.iter().any(|l| l == v))
     };
     let rows: Vec<Interval> = timeline
         .intervals
         .into_iter()
-        .filter(|iv| args.eni.is_empty() || args.eni.contains(&iv.eni_id))
-        .filter(|iv| keep(&args.instance, &iv.instance_id) && keep(&args.subnet, &iv.subnet_id))
+        .filter(|iv| keep(&args.eni, Some(&iv.eni_id)))
+        .filter(|iv| keep(&args.instance, iv.instance_id.as_deref()))
+        .filter(|iv| keep(&args.subnet, iv.subnet_id.as_deref()))
         .collect();
     let dest = Destination::new(args.output.output.as_deref());
     let format = args.output.format.unwrap_or_else(|| default_format(&dest));

@@ -10,16 +10,17 @@ use chrono::{DateTime, Utc};
 use cnitrail_core::source::window::parse_time;
 use cnitrail_core::timeline::{Interval, TimelineBuilder};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// One holder of the address: the field names are a contract (README.md).
 #[derive(Debug, Serialize)]
 struct Holder {
     ip: String,
-    eni_id: String,
-    instance_id: Option<String>,
-    subnet_id: Option<String>,
+    eni_id: Arc<str>,
+    instance_id: Option<Arc<str>>,
+    subnet_id: Option<Arc<str>>,
     /// The delegated prefix the address was held through, when it was.
-    prefix: Option<String>,
+    prefix: Option<Arc<str>>,
     #[serde(serialize_with = "rfc3339_opt")]
     assigned_at: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339_opt")]
@@ -61,10 +62,10 @@ impl Row for Holder {
     }
 
     fn cells(&self) -> Vec<String> {
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        let o = |v: &Option<Arc<str>>| v.as_deref().unwrap_or_default().to_string();
         vec![
             self.ip.clone(),
-            self.eni_id.clone(),
+            self.eni_id.to_string(),
             o(&self.instance_id),
             o(&self.subnet_id),
             o(&self.prefix),
@@ -72,8 +73,8 @@ impl Row for Holder {
             text(&self.released_at).unwrap_or_default(),
             self.start_known.to_string(),
             self.release_reason.to_string(),
-            o(&self.assign_event_id),
-            o(&self.release_event_id),
+            self.assign_event_id.clone().unwrap_or_default(),
+            self.release_event_id.clone().unwrap_or_default(),
             self.actor.unwrap_or_default().to_string(),
         ]
     }

@@ -222,7 +222,14 @@ pub fn parse_uuid(s: &str) -> Option<u128> {
 /// The text of an id parsed by [`parse_uuid`].
 pub fn format_uuid(v: u128) -> String {
     let h = format!("{v:032x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 #[cfg(test)]

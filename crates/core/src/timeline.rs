@@ -24,7 +24,41 @@ use crate::model::{Actor, EniEvent, EventName};
 use crate::scan::{EventSink, SinkError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+/// The hash of rustc's own tables (FxHash): the keys here are small integers and short ids
+/// from our own records, not attacker-chosen, and SipHash was most of the apply time.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// Address family of a holding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -66,18 +100,18 @@ impl ReleaseReason {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Interval {
     /// The address (`10.0.3.17`) or prefix (`10.0.4.16/28`).
-    pub address: String,
+    pub address: Arc<str>,
     /// IPv4 or IPv6.
     pub family: Family,
     /// True for a delegated prefix.
     pub prefix: bool,
     /// The ENI that held it.
-    pub eni_id: String,
+    pub eni_id: Arc<str>,
     /// The instance the ENI was attached to when the holding began, else the node the CNI
     /// created the ENI for.
-    pub instance_id: Option<String>,
+    pub instance_id: Option<Arc<str>>,
     /// The ENI's subnet, when a record named it.
-    pub subnet_id: Option<String>,
+    pub subnet_id: Option<Arc<str>>,
     /// When the holding began; `None` when it began before the input.
     pub assigned_at: Option<DateTime<Utc>>,
     /// When it ended; `None` when still held at the end.
@@ -105,7 +139,7 @@ impl Interval {
     /// Whether the address or prefix contains `ip`.
     pub fn covers(&self, ip: &str) -> bool {
         if !self.prefix {
-            return self.address == ip;
+            return &*self.address == ip;
         }
         prefix_contains(&self.address, ip)
     }
@@ -152,8 +186,8 @@ pub struct TimelineStats {
 /// Interned text: ENI, instance, attachment, subnet ids and addresses are stored once.
 #[derive(Debug, Default)]
 struct Interner {
-    index: HashMap<Box<str>, u32>,
-    strings: Vec<Box<str>>,
+    index: HashMap<Arc<str>, u32>,
+    strings: Vec<Arc<str>>,
 }
 
 /// No value.
@@ -165,8 +199,9 @@ impl Interner {
             return i;
         }
         let i = self.strings.len() as u32;
-        self.strings.push(s.into());
-        self.index.insert(s.into(), i);
+        let text: Arc<str> = Arc::from(s);
+        self.strings.push(text.clone());
+        self.index.insert(text, i);
         i
     }
 
@@ -174,8 +209,8 @@ impl Interner {
         s.map_or(NONE, |s| self.id(s))
     }
 
-    fn text(&self, i: u32) -> Option<String> {
-        (i != NONE).then(|| self.strings[i as usize].to_string())
+    fn text(&self, i: u32) -> Option<Arc<str>> {
+        (i != NONE).then(|| self.strings[i as usize].clone())
     }
 }
 
@@ -299,12 +334,17 @@ impl TimelineBuilder {
             EventId::Uuid(u) => crate::model::format_uuid(u),
             EventId::Text(t) => strings.strings[t as usize].to_string(),
         };
-        self.events.sort_by(|a, b| {
+        // Most ids are UUIDs and compare as numbers; the rare others by their text, after them.
+        self.events.sort_unstable_by(|a, b| {
             (a.time, a.name)
                 .cmp(&(b.time, b.name))
                 .then_with(|| match (a.id, b.id) {
                     (EventId::Uuid(x), EventId::Uuid(y)) => x.cmp(&y),
-                    (x, y) => id_text(x).cmp(&id_text(y)),
+                    (EventId::Uuid(_), EventId::Text(_)) => std::cmp::Ordering::Less,
+                    (EventId::Text(_), EventId::Uuid(_)) => std::cmp::Ordering::Greater,
+                    (EventId::Text(x), EventId::Text(y)) => {
+                        strings.strings[x as usize].cmp(&strings.strings[y as usize])
+                    }
                 })
         });
         let mut state = State::default();
@@ -318,10 +358,10 @@ impl TimelineBuilder {
             .intervals
             .into_iter()
             .map(|r| Interval {
-                address: strings.strings[r.holding.address as usize].to_string(),
+                address: strings.strings[r.holding.address as usize].clone(),
                 family: r.holding.family,
                 prefix: r.holding.prefix,
-                eni_id: strings.strings[r.eni as usize].to_string(),
+                eni_id: strings.strings[r.eni as usize].clone(),
                 instance_id: strings.text(r.instance),
                 subnet_id: strings.text(r.subnet),
                 assigned_at: r.assigned_at,
@@ -333,8 +373,13 @@ impl TimelineBuilder {
                 actor: r.actor,
             })
             .collect();
-        intervals.sort_by(|a, b| {
-            (a.assigned_at, &a.address, &a.eni_id).cmp(&(b.assigned_at, &b.address, &b.eni_id))
+        intervals.sort_unstable_by(|a, b| {
+            (a.assigned_at, &a.address, &a.eni_id, a.released_at).cmp(&(
+                b.assigned_at,
+                &b.address,
+                &b.eni_id,
+                b.released_at,
+            ))
         });
         Timeline {
             intervals,
@@ -374,7 +419,7 @@ impl Default for EniState {
             owner: NONE,
             attached_to: NONE,
             delete_on_termination: false,
-            open: HashMap::new(),
+            open: HashMap::default(),
         }
     }
 }

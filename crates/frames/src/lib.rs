@@ -507,7 +507,7 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
     };
     let columns = vec![
-        text("address", &|r| Some(r.address.clone())),
+        text("address", &|r| Some(r.address.to_string())),
         text("family", &|r| {
             Some(match r.family {
                 cnitrail_core::timeline::Family::Ipv4 => "ipv4".into(),
@@ -515,9 +515,11 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
             })
         }),
         flag("prefix", &|r| r.prefix),
-        text("eni_id", &|r| Some(r.eni_id.clone())),
-        text("instance_id", &|r| r.instance_id.clone()),
-        text("subnet_id", &|r| r.subnet_id.clone()),
+        text("eni_id", &|r| Some(r.eni_id.to_string())),
+        text("instance_id", &|r| {
+            r.instance_id.as_deref().map(str::to_string)
+        }),
+        text("subnet_id", &|r| r.subnet_id.as_deref().map(str::to_string)),
         times(
             "assigned_at",
             rows.iter().map(|r| micros(r.assigned_at)).collect(),

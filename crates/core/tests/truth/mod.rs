@@ -48,15 +48,15 @@ fn rebuilt(tl: &Timeline) -> BTreeMap<Key, Row> {
         .map(|iv| {
             (
                 (
-                    iv.address.clone(),
-                    iv.eni_id.clone(),
+                    iv.address.to_string(),
+                    iv.eni_id.to_string(),
                     iv.assigned_at.map(t).unwrap_or_else(|| "unknown".into()),
                 ),
                 Row {
                     end: iv.released_at.map(t),
                     end_reason: iv.release_reason.as_str().to_string(),
-                    instance_id: iv.instance_id.clone(),
-                    subnet_id: iv.subnet_id.clone(),
+                    instance_id: iv.instance_id.as_deref().map(str::to_string),
+                    subnet_id: iv.subnet_id.as_deref().map(str::to_string),
                 },
             )
         })
@@ -253,7 +253,7 @@ mod edges {
             tl.intervals
                 .iter()
                 .filter(|iv| iv.holds_at("10.0.3.17", at(t)))
-                .map(|iv| iv.instance_id.clone().unwrap_or_default())
+                .map(|iv| iv.instance_id.as_deref().unwrap_or_default().to_string())
                 .collect()
         };
         assert_eq!(holders("2026-11-22T14:00:30Z"), ["i-0aaaaaaaaaaaaaaa1"]);
