@@ -44,8 +44,14 @@ impl Row for Interval {
             t(self.released_at),
             self.start_known.to_string(),
             self.release_reason.as_str().to_string(),
-            self.assign_event_id.clone().unwrap_or_default(),
-            self.release_event_id.clone().unwrap_or_default(),
+            self.assign_event_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.release_event_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             self.actor
                 .map(|a| a.as_str().to_string())
                 .unwrap_or_default(),

@@ -27,8 +27,8 @@ struct Holder {
     released_at: Option<DateTime<Utc>>,
     start_known: bool,
     release_reason: &'static str,
-    assign_event_id: Option<String>,
-    release_event_id: Option<String>,
+    assign_event_id: Option<cnitrail_core::model::EventIdRef>,
+    release_event_id: Option<cnitrail_core::model::EventIdRef>,
     actor: Option<&'static str>,
 }
 
@@ -73,8 +73,14 @@ impl Row for Holder {
             text(&self.released_at).unwrap_or_default(),
             self.start_known.to_string(),
             self.release_reason.to_string(),
-            self.assign_event_id.clone().unwrap_or_default(),
-            self.release_event_id.clone().unwrap_or_default(),
+            self.assign_event_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.release_event_id
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             self.actor.unwrap_or_default().to_string(),
         ]
     }

@@ -194,6 +194,44 @@ pub struct EniEvent {
     pub record_index: u64,
 }
 
+/// An event id kept compactly: a UUID as 16 bytes, anything else as shared text. Displays and
+/// serialises as the text CloudTrail wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EventIdRef(IdRepr);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IdRepr {
+    Uuid(u128),
+    Text(std::sync::Arc<str>),
+}
+
+impl EventIdRef {
+    /// The id of a UUID parsed by [`parse_uuid`].
+    pub fn uuid(v: u128) -> Self {
+        EventIdRef(IdRepr::Uuid(v))
+    }
+
+    /// Any other id.
+    pub fn text(t: std::sync::Arc<str>) -> Self {
+        EventIdRef(IdRepr::Text(t))
+    }
+}
+
+impl std::fmt::Display for EventIdRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            IdRepr::Uuid(v) => f.write_str(&format_uuid(*v)),
+            IdRepr::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl Serialize for EventIdRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A CloudTrail event id (a lower-case UUID) as 16 bytes; `None` for any other text, so that
 /// the same text always maps to the same number and back ([`format_uuid`]).
 pub fn parse_uuid(s: &str) -> Option<u128> {

@@ -20,7 +20,7 @@
 //! A release of something never seen assigned (it was assigned before the input starts) gives
 //! an interval with `start_known = false` and no `assigned_at`.
 
-use crate::model::{Actor, EniEvent, EventName};
+use crate::model::{Actor, EniEvent, EventIdRef, EventName};
 use crate::scan::{EventSink, SinkError};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -121,9 +121,9 @@ pub struct Interval {
     /// Why it ended.
     pub release_reason: ReleaseReason,
     /// The call that assigned it.
-    pub assign_event_id: Option<String>,
+    pub assign_event_id: Option<EventIdRef>,
     /// The call that ended it.
-    pub release_event_id: Option<String>,
+    pub release_event_id: Option<EventIdRef>,
     /// Who assigned it.
     pub actor: Option<Actor>,
 }
@@ -217,7 +217,8 @@ impl Interner {
 /// An event id: a UUID as 16 bytes, or interned text for anything else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum EventId {
-    Uuid(u128),
+    /// High and low halves (two words rather than a `u128`, which would align the event to 16).
+    Uuid([u64; 2]),
     Text(u32),
 }
 
@@ -225,7 +226,8 @@ enum EventId {
 /// the timeline holds every event until it can order them.
 #[derive(Debug, Clone)]
 struct Compact {
-    time: DateTime<Utc>,
+    /// `eventTime` in seconds since the epoch (CloudTrail's precision).
+    time: i64,
     name: EventName,
     failed: bool,
     actor: Actor,
@@ -302,7 +304,7 @@ impl TimelineBuilder {
             }
         }
         let id = match crate::model::parse_uuid(&e.event_id) {
-            Some(u) => EventId::Uuid(u),
+            Some(u) => EventId::Uuid([(u >> 64) as u64, u as u64]),
             None => EventId::Text(s.id(&e.event_id)),
         };
         let session_instance = e
@@ -310,7 +312,7 @@ impl TimelineBuilder {
             .as_deref()
             .filter(|n| crate::extract::actor::is_instance_id(n));
         self.events.push(Compact {
-            time: e.event_time,
+            time: e.event_time.timestamp(),
             name: e.event_name,
             failed: e.error_code.is_some(),
             actor: e.actor,
@@ -330,9 +332,9 @@ impl TimelineBuilder {
         // Ties on time and call are broken by event id, so the result never depends on the
         // order the files were read in.
         let strings = &self.strings;
-        let id_text = |id: EventId| match id {
-            EventId::Uuid(u) => crate::model::format_uuid(u),
-            EventId::Text(t) => strings.strings[t as usize].to_string(),
+        let id_ref = |id: EventId| match id {
+            EventId::Uuid([hi, lo]) => EventIdRef::uuid(u128::from(hi) << 64 | u128::from(lo)),
+            EventId::Text(t) => EventIdRef::text(strings.strings[t as usize].clone()),
         };
         // Most ids are UUIDs and compare as numbers; the rare others by their text, after them.
         self.events.sort_unstable_by(|a, b| {
@@ -354,8 +356,27 @@ impl TimelineBuilder {
                 &self.holdings[e.holdings.0 as usize..e.holdings.1 as usize],
             );
         }
-        let mut intervals: Vec<Interval> = state
-            .intervals
+        // Output order: start (unknown first), then address and ENI as text. Ranking the
+        // interned strings once lets the sort compare integers, not strings.
+        let mut by_text: Vec<u32> = (0..strings.strings.len() as u32).collect();
+        by_text.sort_unstable_by(|&a, &b| {
+            strings.strings[a as usize].cmp(&strings.strings[b as usize])
+        });
+        let mut rank = vec![0u32; by_text.len()];
+        for (r, &i) in by_text.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        let mut raw = state.intervals;
+        raw.sort_unstable_by_key(|r| {
+            (
+                r.assigned_at,
+                rank[r.holding.address as usize],
+                rank[r.eni as usize],
+                r.released_at,
+            )
+        });
+        let time = |t: Option<i64>| t.and_then(|t| DateTime::from_timestamp(t, 0));
+        let intervals: Vec<Interval> = raw
             .into_iter()
             .map(|r| Interval {
                 address: strings.strings[r.holding.address as usize].clone(),
@@ -364,23 +385,15 @@ impl TimelineBuilder {
                 eni_id: strings.strings[r.eni as usize].clone(),
                 instance_id: strings.text(r.instance),
                 subnet_id: strings.text(r.subnet),
-                assigned_at: r.assigned_at,
-                released_at: r.released_at,
+                assigned_at: time(r.assigned_at),
+                released_at: time(r.released_at),
                 start_known: r.assigned_at.is_some(),
                 release_reason: r.reason,
-                assign_event_id: r.assign_event.map(id_text),
-                release_event_id: r.release_event.map(id_text),
+                assign_event_id: r.assign_event.map(id_ref),
+                release_event_id: r.release_event.map(id_ref),
                 actor: r.actor,
             })
             .collect();
-        intervals.sort_unstable_by(|a, b| {
-            (a.assigned_at, &a.address, &a.eni_id, a.released_at).cmp(&(
-                b.assigned_at,
-                &b.address,
-                &b.eni_id,
-                b.released_at,
-            ))
-        });
         Timeline {
             intervals,
             stats: state.stats,
@@ -394,8 +407,8 @@ struct Raw {
     eni: u32,
     instance: u32,
     subnet: u32,
-    assigned_at: Option<DateTime<Utc>>,
-    released_at: Option<DateTime<Utc>>,
+    assigned_at: Option<i64>,
+    released_at: Option<i64>,
     reason: ReleaseReason,
     assign_event: Option<EventId>,
     release_event: Option<EventId>,

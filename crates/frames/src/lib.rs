@@ -532,8 +532,12 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
         text("release_reason", &|r| {
             Some(r.release_reason.as_str().into())
         }),
-        text("assign_event_id", &|r| r.assign_event_id.clone()),
-        text("release_event_id", &|r| r.release_event_id.clone()),
+        text("assign_event_id", &|r| {
+            r.assign_event_id.as_ref().map(ToString::to_string)
+        }),
+        text("release_event_id", &|r| {
+            r.release_event_id.as_ref().map(ToString::to_string)
+        }),
         text("actor", &|r| r.actor.map(|a| a.as_str().into())),
     ];
     DataFrame::new(rows.len(), columns)
