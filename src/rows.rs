@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 /// A row of such a table: JSON through serde, text cells for CSV and the terminal.
 pub trait Row: Serialize {
     /// Column names, in order (the JSON keys too).
-    fn header() -> &'static [&'static str];
+    fn header() -> Vec<&'static str>;
     /// The row's values as text, in column order (empty for null).
     fn cells(&self) -> Vec<String>;
 }

@@ -9,22 +9,11 @@ use anyhow::Result;
 use cnitrail_core::timeline::{Interval, TimelineBuilder};
 
 impl Row for Interval {
-    fn header() -> &'static [&'static str] {
-        &[
-            "address",
-            "family",
-            "prefix",
-            "eni_id",
-            "instance_id",
-            "subnet_id",
-            "assigned_at",
-            "released_at",
-            "start_known",
-            "release_reason",
-            "assign_event_id",
-            "release_event_id",
-            "actor",
-        ]
+    fn header() -> Vec<&'static str> {
+        cnitrail_frames::INTERVAL_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect()
     }
 
     fn cells(&self) -> Vec<String> {

@@ -44,8 +44,8 @@ fn rfc3339_opt<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<
 }
 
 impl Row for Holder {
-    fn header() -> &'static [&'static str] {
-        &[
+    fn header() -> Vec<&'static str> {
+        vec![
             "ip",
             "eni_id",
             "instance_id",
