@@ -110,6 +110,9 @@ pub struct TimelineArgs {
     /// Only this subnet (repeatable).
     #[arg(long, value_name = "ID", help_heading = "Filters")]
     pub subnet: Vec<String>,
+    /// Print each ENI's life (creation, attachments, end) instead of the address holdings.
+    #[arg(long)]
+    pub enis: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

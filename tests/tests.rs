@@ -634,3 +634,34 @@ fn timeline_filters_and_formats() {
         &DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
     );
 }
+
+#[test]
+fn timeline_enis_shows_each_life() {
+    let trail = fixtures().join("trail");
+    let o = run(&[
+        "timeline",
+        trail.to_str().unwrap(),
+        "--enis",
+        "--eni",
+        "eni-0c0ffee0c0ffee001",
+        "--format",
+        "jsonl",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "one attachment: {rows:#?}");
+    let r = &rows[0];
+    assert_eq!(r["owner_instance"], "i-0a1b2c3d4e5f60718");
+    assert_eq!(r["created_at"], "2026-11-22T14:01:10Z");
+    assert_eq!(r["attachment_id"], "eni-attach-0bbb000000000002");
+    assert_eq!(r["attached_at"], "2026-11-22T14:01:11Z");
+    assert_eq!(r["detached_at"], "2026-11-22T14:04:00Z");
+    assert_eq!(r["ended_at"], "2026-11-22T14:04:02Z");
+    assert_eq!(r["end"], "deleted");
+    assert_eq!(r["device_index"], 1);
+}

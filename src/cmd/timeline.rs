@@ -4,9 +4,10 @@ use super::scan::{exit_code, report, scan_into};
 use crate::cli::{Format, TimelineArgs};
 use crate::exit::Code;
 use crate::output::{Destination, default_format};
-use crate::rows::{Row, write_rows};
+use crate::rows::{ParquetFn, Row, write_rows};
 use anyhow::Result;
 use cnitrail_core::timeline::{Interval, TimelineBuilder};
+use cnitrail_frames::EniRow;
 
 impl Row for Interval {
     fn header() -> Vec<&'static str> {
@@ -52,6 +53,25 @@ pub fn run(args: TimelineArgs) -> Result<Code> {
     let mut builder = TimelineBuilder::new();
     let summary = scan_into(&args.input, &args.output, &mut builder)?;
     let timeline = builder.finish();
+    if args.enis {
+        let keep = |list: &[String], v: Option<&str>| {
+            list.is_empty() || v.is_some_and(|v| list.iter().any(|l| l == v))
+        };
+        let rows: Vec<EniRow> = cnitrail_frames::eni_rows(&timeline.enis)
+            .into_iter()
+            .filter(|r| keep(&args.eni, Some(&r.eni_id)))
+            .filter(|r| {
+                keep(&args.instance, r.instance_id.as_deref())
+                    || keep(&args.instance, r.owner_instance.as_deref())
+            })
+            .filter(|r| keep(&args.subnet, r.subnet_id.as_deref()))
+            .collect();
+        return finish(&args, &summary, &rows, &|out| {
+            let mut df = cnitrail_frames::enis_frame(&rows)?;
+            cnitrail_frames::write_parquet(out, &mut df)?;
+            Ok(())
+        });
+    }
     let keep = |list: &[String], v: Option<&str>| {
         list.is_empty() || v.is_some_and(|v| list.iter().any(|l| l == v))
     };
@@ -62,23 +82,64 @@ pub fn run(args: TimelineArgs) -> Result<Code> {
         .filter(|iv| keep(&args.instance, iv.instance_id.as_deref()))
         .filter(|iv| keep(&args.subnet, iv.subnet_id.as_deref()))
         .collect();
-    let dest = Destination::new(args.output.output.as_deref());
-    let format = args.output.format.unwrap_or_else(|| default_format(&dest));
-    let parquet = |out: &mut dyn std::io::Write| -> Result<()> {
+    finish(&args, &summary, &rows, &|out| {
         let mut df = cnitrail_frames::intervals_frame(&rows)?;
         cnitrail_frames::write_parquet(out, &mut df)?;
         Ok(())
-    };
+    })
+}
+
+/// Writes the rows in the chosen format and reports the scan.
+fn finish<R: Row>(
+    args: &TimelineArgs,
+    summary: &cnitrail_core::ScanSummary,
+    rows: &[R],
+    parquet: ParquetFn<'_>,
+) -> Result<Code> {
+    let dest = Destination::new(args.output.output.as_deref());
+    let format = args.output.format.unwrap_or_else(|| default_format(&dest));
     let written = write_rows(
         format,
         &dest,
-        &rows,
-        (format == Format::Parquet).then_some(&parquet as _),
+        rows,
+        (format == Format::Parquet).then_some(parquet),
     );
     if let Err(e) = written.and_then(|()| dest.commit()) {
         dest.abandon();
         return Err(e);
     }
-    report(&summary, args.output.stats, args.output.quiet)?;
-    Ok(exit_code(&summary))
+    report(summary, args.output.stats, args.output.quiet)?;
+    Ok(exit_code(summary))
+}
+
+impl Row for EniRow {
+    fn header() -> Vec<&'static str> {
+        cnitrail_frames::ENI_COLUMNS
+            .iter()
+            .map(|c| c.name)
+            .collect()
+    }
+
+    fn cells(&self) -> Vec<String> {
+        let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
+            d.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default()
+        };
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.eni_id.clone(),
+            o(&self.subnet_id),
+            o(&self.owner_instance),
+            t(self.created_at),
+            o(&self.created_event_id),
+            o(&self.attachment_id),
+            o(&self.instance_id),
+            self.device_index.map(|d| d.to_string()).unwrap_or_default(),
+            t(self.attached_at),
+            t(self.detached_at),
+            t(self.ended_at),
+            self.end.to_string(),
+            o(&self.end_event_id),
+        ]
+    }
 }

@@ -172,6 +172,67 @@ fn prefix_contains(cidr: &str, ip: &str) -> bool {
     }
 }
 
+/// How an ENI's life ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EniEnd {
+    /// `DeleteNetworkInterface`.
+    Deleted,
+    /// Deleted with its instance (`TerminateInstances`, delete-on-termination).
+    InstanceTerminated,
+    /// Still there at the end of the input.
+    Open,
+}
+
+impl EniEnd {
+    /// The name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EniEnd::Deleted => "deleted",
+            EniEnd::InstanceTerminated => "instance-terminated",
+            EniEnd::Open => "open",
+        }
+    }
+}
+
+/// One attachment of an ENI to an instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Attachment {
+    /// `eni-attach-…`.
+    pub attachment_id: Option<Arc<str>>,
+    /// The instance.
+    pub instance_id: Arc<str>,
+    /// Device index, when the record gave it.
+    pub device_index: Option<i64>,
+    /// When it was attached.
+    pub attached_at: DateTime<Utc>,
+    /// When it was detached (or its instance terminated); `None` while attached.
+    pub detached_at: Option<DateTime<Utc>>,
+}
+
+/// One ENI's life as the events show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EniLife {
+    /// The ENI.
+    pub eni_id: Arc<str>,
+    /// Its subnet, when a record named it.
+    pub subnet_id: Option<Arc<str>>,
+    /// The instance it was created for (the CNI's tag or description) or launched with.
+    pub owner_instance: Option<Arc<str>>,
+    /// Creation (CreateNetworkInterface or RunInstances); `None` when it existed before the input.
+    pub created_at: Option<DateTime<Utc>>,
+    /// The creating call.
+    pub created_event_id: Option<EventIdRef>,
+    /// Its attachments, in order.
+    pub attachments: Vec<Attachment>,
+    /// When it ended; `None` when it outlived the input.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub end: EniEnd,
+    /// The call that ended it.
+    pub end_event_id: Option<EventIdRef>,
+}
+
 /// Counts of what the timeline did with its events.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TimelineStats {
@@ -239,6 +300,8 @@ struct Compact {
     subnet: u32,
     /// The instance named by a node-role session, when the caller is one.
     session_instance: u32,
+    /// Device index of an attachment (-1: none).
+    device_index: i32,
     /// Range of this event's holdings in [`TimelineBuilder::holdings`].
     holdings: (u32, u32),
 }
@@ -274,6 +337,8 @@ impl EventSink for TimelineBuilder {
 pub struct Timeline {
     /// Every holding, ordered by start (unknown starts first), then address, then ENI.
     pub intervals: Vec<Interval>,
+    /// Every ENI seen, ordered by ENI id.
+    pub enis: Vec<EniLife>,
     /// What happened to the events.
     pub stats: TimelineStats,
 }
@@ -323,6 +388,10 @@ impl TimelineBuilder {
             attachment: s.opt(e.attachment_id.as_deref()),
             subnet: s.opt(e.subnet_id.as_deref()),
             session_instance: s.opt(session_instance),
+            device_index: e
+                .device_index
+                .and_then(|d| i32::try_from(d).ok())
+                .unwrap_or(-1),
             holdings: (start, self.holdings.len() as u32),
         });
     }
@@ -366,6 +435,21 @@ impl TimelineBuilder {
         for (r, &i) in by_text.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
+        let mut lives = std::mem::take(&mut state.lives);
+        for (eni, s) in std::mem::take(&mut state.enis) {
+            lives.push(RawLife {
+                eni,
+                subnet: s.subnet,
+                owner: s.owner,
+                created_at: s.created_at,
+                created_event: s.created_event,
+                attachments: s.attachments,
+                ended_at: None,
+                end: EniEnd::Open,
+                end_event: None,
+            });
+        }
+        lives.sort_unstable_by_key(|l| (rank[l.eni as usize], l.created_at));
         let mut raw = state.intervals;
         raw.sort_unstable_by_key(|r| {
             (
@@ -394,8 +478,36 @@ impl TimelineBuilder {
                 actor: r.actor,
             })
             .collect();
+        let enis = lives
+            .into_iter()
+            .map(|l| EniLife {
+                eni_id: strings.strings[l.eni as usize].clone(),
+                subnet_id: strings.text(l.subnet),
+                owner_instance: strings.text(l.owner),
+                created_at: time(l.created_at),
+                created_event_id: l.created_event.map(id_ref),
+                attachments: l
+                    .attachments
+                    .into_iter()
+                    .filter_map(|a| {
+                        Some(Attachment {
+                            attachment_id: strings.text(a.attachment),
+                            instance_id: strings.text(a.instance)?,
+                            device_index: (a.device_index >= 0)
+                                .then_some(i64::from(a.device_index)),
+                            attached_at: DateTime::from_timestamp(a.attached_at, 0)?,
+                            detached_at: time(a.detached_at),
+                        })
+                    })
+                    .collect(),
+                ended_at: time(l.ended_at),
+                end: l.end,
+                end_event_id: l.end_event.map(id_ref),
+            })
+            .collect();
         Timeline {
             intervals,
+            enis,
             stats: state.stats,
         }
     }
@@ -421,6 +533,9 @@ struct EniState {
     owner: u32,
     attached_to: u32,
     delete_on_termination: bool,
+    created_at: Option<i64>,
+    created_event: Option<EventId>,
+    attachments: Vec<RawAttachment>,
     /// Open holdings → index into the intervals.
     open: HashMap<(u32, bool), usize>,
 }
@@ -432,9 +547,35 @@ impl Default for EniState {
             owner: NONE,
             attached_to: NONE,
             delete_on_termination: false,
+            created_at: None,
+            created_event: None,
+            attachments: Vec::new(),
             open: HashMap::default(),
         }
     }
+}
+
+/// An attachment while the timeline is built.
+#[derive(Debug, Clone)]
+struct RawAttachment {
+    attachment: u32,
+    instance: u32,
+    device_index: i32,
+    attached_at: i64,
+    detached_at: Option<i64>,
+}
+
+/// An ENI's life while the timeline is built.
+struct RawLife {
+    eni: u32,
+    subnet: u32,
+    owner: u32,
+    created_at: Option<i64>,
+    created_event: Option<EventId>,
+    attachments: Vec<RawAttachment>,
+    ended_at: Option<i64>,
+    end: EniEnd,
+    end_event: Option<EventId>,
 }
 
 fn or(a: u32, b: u32) -> u32 {
@@ -447,6 +588,7 @@ struct State {
     attachments: HashMap<u32, u32>,
     instance_enis: HashMap<u32, Vec<u32>>,
     intervals: Vec<Raw>,
+    lives: Vec<RawLife>,
     stats: TimelineStats,
 }
 
@@ -491,7 +633,7 @@ impl State {
                 }
             }
             EventName::DetachNetworkInterface => match self.eni_of(e) {
-                Some(eni) => self.detach(eni),
+                Some(eni) => self.detach(eni, e.time),
                 None => self.stats.unknown_targets += 1,
             },
             EventName::DeleteNetworkInterface => {
@@ -508,7 +650,7 @@ impl State {
                     if dot {
                         self.end_eni(eni, e, ReleaseReason::InstanceTerminated);
                     } else {
-                        self.detach(eni);
+                        self.detach(eni, e.time);
                     }
                 }
             }
@@ -532,7 +674,11 @@ impl State {
             s.subnet = or(e.subnet, s.subnet);
             if e.name == EventName::CreateNetworkInterface {
                 s.owner = or(e.instance, s.owner);
+            } else {
+                s.owner = or(s.owner, e.instance);
             }
+            s.created_at = Some(e.time);
+            s.created_event = Some(e.id);
         }
         if e.name == EventName::RunInstances {
             // The primary ENI arrives attached to its instance.
@@ -550,6 +696,13 @@ impl State {
         let s = self.enis.entry(eni).or_default();
         s.attached_to = e.instance;
         s.delete_on_termination = e.delete_on_termination.unwrap_or(false);
+        s.attachments.push(RawAttachment {
+            attachment: e.attachment,
+            instance: e.instance,
+            device_index: e.device_index,
+            attached_at: e.time,
+            detached_at: None,
+        });
         if e.attachment != NONE {
             self.attachments.insert(e.attachment, eni);
         }
@@ -559,10 +712,13 @@ impl State {
         }
     }
 
-    fn detach(&mut self, eni: u32) {
+    fn detach(&mut self, eni: u32, time: i64) {
         let Some(s) = self.enis.get_mut(&eni) else {
             return;
         };
+        if let Some(a) = s.attachments.last_mut().filter(|a| a.detached_at.is_none()) {
+            a.detached_at = Some(time);
+        }
         let instance = std::mem::replace(&mut s.attached_to, NONE);
         s.delete_on_termination = false;
         if let Some(list) = self.instance_enis.get_mut(&instance) {
@@ -627,11 +783,26 @@ impl State {
 
     /// Every holding of the ENI ends, and the ENI is gone.
     fn end_eni(&mut self, eni: u32, e: &Compact, reason: ReleaseReason) {
-        self.detach(eni);
+        self.detach(eni, e.time);
         let Some(s) = self.enis.remove(&eni) else {
             self.stats.unknown_targets += 1;
             return;
         };
+        self.lives.push(RawLife {
+            eni,
+            subnet: s.subnet,
+            owner: s.owner,
+            created_at: s.created_at,
+            created_event: s.created_event,
+            attachments: s.attachments,
+            ended_at: Some(e.time),
+            end: if reason == ReleaseReason::InstanceTerminated {
+                EniEnd::InstanceTerminated
+            } else {
+                EniEnd::Deleted
+            },
+            end_event: Some(e.id),
+        });
         for i in s.open.into_values() {
             let r = &mut self.intervals[i];
             r.released_at = Some(e.time);

@@ -590,3 +590,176 @@ mod interval_schema_doc {
         }
     }
 }
+
+/// The ENI lifecycles table (`cnitrail timeline --enis`): one row per attachment of each ENI,
+/// or one row for an ENI never attached in the input.
+pub const ENI_COLUMNS: &[ColumnSpec] = &[
+    col!("eni_id", String, "the ENI"),
+    col!("subnet_id", String, "its subnet, when a record named it"),
+    col!(
+        "owner_instance",
+        String,
+        "the instance it was created for (CNI tag or description) or launched with"
+    ),
+    col!(
+        "created_at",
+        TimestampUtc,
+        "creation; null when it existed before the input"
+    ),
+    col!(
+        "created_event_id",
+        String,
+        "eventID of CreateNetworkInterface or RunInstances"
+    ),
+    col!(
+        "attachment_id",
+        String,
+        "eni-attach-… of this row's attachment"
+    ),
+    col!("instance_id", String, "instance of this row's attachment"),
+    col!("device_index", Int64, "device index of the attachment"),
+    col!("attached_at", TimestampUtc, "when it was attached"),
+    col!(
+        "detached_at",
+        TimestampUtc,
+        "when it was detached or its instance ended; null while attached"
+    ),
+    col!(
+        "ended_at",
+        TimestampUtc,
+        "deletion; null when it outlived the input"
+    ),
+    col!("end", String, "deleted, instance-terminated or open"),
+    col!("end_event_id", String, "eventID of the call that ended it"),
+];
+
+/// One row of the ENI lifecycles table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EniRow {
+    /// See [`ENI_COLUMNS`].
+    pub eni_id: String,
+    /// See [`ENI_COLUMNS`].
+    pub subnet_id: Option<String>,
+    /// See [`ENI_COLUMNS`].
+    pub owner_instance: Option<String>,
+    /// See [`ENI_COLUMNS`].
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// See [`ENI_COLUMNS`].
+    pub created_event_id: Option<String>,
+    /// See [`ENI_COLUMNS`].
+    pub attachment_id: Option<String>,
+    /// See [`ENI_COLUMNS`].
+    pub instance_id: Option<String>,
+    /// See [`ENI_COLUMNS`].
+    pub device_index: Option<i64>,
+    /// See [`ENI_COLUMNS`].
+    pub attached_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// See [`ENI_COLUMNS`].
+    pub detached_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// See [`ENI_COLUMNS`].
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// See [`ENI_COLUMNS`].
+    pub end: &'static str,
+    /// See [`ENI_COLUMNS`].
+    pub end_event_id: Option<String>,
+}
+
+/// Flattens lifecycles into rows, one per attachment.
+pub fn eni_rows(enis: &[cnitrail_core::timeline::EniLife]) -> Vec<EniRow> {
+    let mut rows = Vec::new();
+    for l in enis {
+        let base = EniRow {
+            eni_id: l.eni_id.to_string(),
+            subnet_id: l.subnet_id.as_deref().map(str::to_string),
+            owner_instance: l.owner_instance.as_deref().map(str::to_string),
+            created_at: l.created_at,
+            created_event_id: l.created_event_id.as_ref().map(ToString::to_string),
+            attachment_id: None,
+            instance_id: None,
+            device_index: None,
+            attached_at: None,
+            detached_at: None,
+            ended_at: l.ended_at,
+            end: l.end.as_str(),
+            end_event_id: l.end_event_id.as_ref().map(ToString::to_string),
+        };
+        if l.attachments.is_empty() {
+            rows.push(base);
+            continue;
+        }
+        for a in &l.attachments {
+            rows.push(EniRow {
+                attachment_id: a.attachment_id.as_deref().map(str::to_string),
+                instance_id: Some(a.instance_id.to_string()),
+                device_index: a.device_index,
+                attached_at: Some(a.attached_at),
+                detached_at: a.detached_at,
+                ..base.clone()
+            });
+        }
+    }
+    rows
+}
+
+/// The lifecycle rows as a DataFrame with the columns of [`ENI_COLUMNS`].
+pub fn enis_frame(rows: &[EniRow]) -> PolarsResult<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&EniRow) -> Option<String>| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let micros = |f: &dyn Fn(&EniRow) -> Option<chrono::DateTime<chrono::Utc>>| {
+        rows.iter()
+            .map(|r| f(r).map(|t| t.timestamp_micros()))
+            .collect::<Vec<_>>()
+    };
+    let columns = vec![
+        text("eni_id", &|r| Some(r.eni_id.clone())),
+        text("subnet_id", &|r| r.subnet_id.clone()),
+        text("owner_instance", &|r| r.owner_instance.clone()),
+        times("created_at", micros(&|r| r.created_at)),
+        text("created_event_id", &|r| r.created_event_id.clone()),
+        text("attachment_id", &|r| r.attachment_id.clone()),
+        text("instance_id", &|r| r.instance_id.clone()),
+        Column::new(
+            "device_index".into(),
+            rows.iter().map(|r| r.device_index).collect::<Vec<_>>(),
+        ),
+        times("attached_at", micros(&|r| r.attached_at)),
+        times("detached_at", micros(&|r| r.detached_at)),
+        times("ended_at", micros(&|r| r.ended_at)),
+        text("end", &|r| Some(r.end.to_string())),
+        text("end_event_id", &|r| r.end_event_id.clone()),
+    ];
+    DataFrame::new(rows.len(), columns)
+}
+
+#[cfg(test)]
+mod eni_tests {
+    use super::*;
+
+    #[test]
+    fn enis_frame_has_the_documented_columns() {
+        let df = enis_frame(&[]).unwrap();
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let want: Vec<&str> = ENI_COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(names, want);
+        for c in ENI_COLUMNS {
+            assert_eq!(
+                df.column(c.name).unwrap().dtype(),
+                &c.dtype.dtype(),
+                "{}",
+                c.name
+            );
+        }
+        let doc = include_str!("../../../docs/schema.md");
+        let section = &doc[doc
+            .find("## ENI lifecycles")
+            .expect("an ENI lifecycles section")..];
+        for c in ENI_COLUMNS {
+            assert!(
+                section.contains(&format!("| `{}` | ", c.name)),
+                "docs/schema.md lacks {}",
+                c.name
+            );
+        }
+    }
+}

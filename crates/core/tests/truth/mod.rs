@@ -97,7 +97,76 @@ fn check(sc: &Scenario) -> usize {
         want.len(),
         got.len()
     );
+    check_enis(dir.path(), &tl);
     want.len()
+}
+
+/// (attachment id, instance, attached, detached), as text.
+type AttachmentRow = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Each ENI's creation, attachments and end, against `truth/enis.jsonl`.
+fn check_enis(dir: &Path, tl: &Timeline) {
+    let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    };
+    let text = std::fs::read_to_string(dir.join("truth/enis.jsonl")).expect("truth enis");
+    let ours: BTreeMap<String, &cnitrail_core::timeline::EniLife> =
+        tl.enis.iter().map(|l| (l.eni_id.to_string(), l)).collect();
+    let mut compared = 0;
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = v["eni_id"].as_str().unwrap();
+        let got = ours
+            .get(id)
+            .unwrap_or_else(|| panic!("ENI {id} not rebuilt"));
+        let s = |k: &str| v[k].as_str().map(str::to_string);
+        assert_eq!(t(got.created_at), s("created"), "{id} created");
+        assert_eq!(t(got.ended_at), s("deleted"), "{id} ended");
+        assert_eq!(
+            got.end.as_str(),
+            v["end_reason"].as_str().unwrap(),
+            "{id} end"
+        );
+        assert_eq!(
+            got.subnet_id.as_deref(),
+            v["subnet_id"].as_str(),
+            "{id} subnet"
+        );
+        let want: Vec<AttachmentRow> = v["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let s = |k: &str| a[k].as_str().map(str::to_string);
+                (
+                    s("attachment_id"),
+                    s("instance_id"),
+                    s("attached"),
+                    s("detached"),
+                )
+            })
+            .collect();
+        let have: Vec<_> = got
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.attachment_id.as_deref().map(str::to_string),
+                    Some(a.instance_id.to_string()),
+                    t(Some(a.attached_at)),
+                    t(a.detached_at),
+                )
+            })
+            .collect();
+        assert_eq!(have, want, "{id} attachments");
+        compared += 1;
+    }
+    assert_eq!(compared, tl.enis.len(), "every rebuilt ENI is in the truth");
 }
 
 fn scenario(seed: u64, mode: ModeName, versions: &[&str], identity: &str) -> Scenario {
