@@ -96,6 +96,33 @@ Examples:
 An address inside a delegated /28 counts, reported with its prefix. No holder: an empty result,
 a sentence on stderr, and exit status 0.";
 
+/// How the timeline orders events.
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// Apply events once they are this much older than the newest of their account and region
+    /// (e.g. 2h), so that memory stays bounded on long trails; default: order all events exactly.
+    #[arg(long, value_name = "DURATION", help_heading = "Timeline")]
+    pub reorder_window: Option<String>,
+}
+
+impl OrderArgs {
+    /// The timeline builder these options ask for.
+    pub fn builder(&self) -> anyhow::Result<cnitrail_core::timeline::TimelineBuilder> {
+        use cnitrail_core::timeline::TimelineBuilder;
+        Ok(match &self.reorder_window {
+            None => TimelineBuilder::new(),
+            Some(text) => {
+                let d = cnitrail_core::source::window::parse_duration(text).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--reorder-window {text:?}: expected a duration such as 30m or 2h"
+                    )
+                })?;
+                TimelineBuilder::with_reorder_window(d.num_seconds())
+            }
+        })
+    }
+}
+
 /// `cnitrail timeline`.
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
@@ -114,6 +141,8 @@ pub struct TimelineArgs {
     #[arg(long)]
     pub enis: bool,
     #[command(flatten)]
+    pub order: OrderArgs,
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -126,6 +155,8 @@ pub struct WhoArgs {
     /// The moment (RFC 3339, a date, or a duration back from now); without it, the whole history.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    #[command(flatten)]
+    pub order: OrderArgs,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]

@@ -548,6 +548,31 @@ fn who_answers_with_evidence() {
     assert_eq!(r["release_reason"], "unassigned");
     assert_eq!(r["assign_event_id"], "00000004-1111-4222-8333-444444444444");
 
+    // The same answer with a bounded reorder window.
+    let o = run(&[
+        "who",
+        "10.0.3.17",
+        "--at",
+        "2026-11-22T14:02:00Z",
+        trail.to_str().unwrap(),
+        "--format",
+        "json",
+        "-q",
+        "--reorder-window",
+        "30m",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(w, v);
+    let o = run(&[
+        "who",
+        "10.0.3.17",
+        trail.to_str().unwrap(),
+        "--reorder-window",
+        "soon",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+
     // Released at 14:03:00: nobody holds it then (intervals are half-open).
     let o = run(&[
         "who",

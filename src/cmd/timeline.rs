@@ -6,7 +6,7 @@ use crate::exit::Code;
 use crate::output::{Destination, default_format};
 use crate::rows::{ParquetFn, Row, write_rows};
 use anyhow::Result;
-use cnitrail_core::timeline::{Interval, TimelineBuilder};
+use cnitrail_core::timeline::Interval;
 use cnitrail_frames::EniRow;
 
 impl Row for Interval {
@@ -50,7 +50,7 @@ impl Row for Interval {
 }
 
 pub fn run(args: TimelineArgs) -> Result<Code> {
-    let mut builder = TimelineBuilder::new();
+    let mut builder = args.order.builder()?;
     let summary = scan_into(&args.input, &args.output, &mut builder)?;
     let timeline = builder.finish();
     if args.enis {

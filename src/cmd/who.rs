@@ -8,7 +8,7 @@ use crate::rows::{Row, write_rows};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use cnitrail_core::source::window::parse_time;
-use cnitrail_core::timeline::{Interval, TimelineBuilder};
+use cnitrail_core::timeline::Interval;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -115,7 +115,7 @@ pub fn run(args: WhoArgs) -> Result<Code> {
         .map(|t| parse_time(t, Utc::now()))
         .transpose()
         .context("--at")?;
-    let mut builder = TimelineBuilder::new();
+    let mut builder = args.order.builder()?;
     let summary = scan_into(&args.input, &args.output, &mut builder)?;
     let holders: Vec<Holder> = builder
         .finish()

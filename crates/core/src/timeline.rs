@@ -242,6 +242,9 @@ pub struct TimelineStats {
     pub failed_calls: u64,
     /// Events about an ENI or attachment never seen before, whose effect is partly unknown.
     pub unknown_targets: u64,
+    /// With a reorder window: events that arrived after later events of their account and
+    /// region had been applied (applied anyway, out of order; widen the window).
+    pub late_beyond_window: u64,
 }
 
 /// Interned text: ENI, instance, attachment, subnet ids and addresses are stored once.
@@ -302,8 +305,50 @@ struct Compact {
     session_instance: u32,
     /// Device index of an attachment (-1: none).
     device_index: i32,
-    /// Range of this event's holdings in [`TimelineBuilder::holdings`].
+    /// Range of this event's holdings in [`TimelineBuilder::holdings`] (full-sort mode).
     holdings: (u32, u32),
+    /// Account and region: ENIs never cross them, so each is ordered on its own.
+    partition: u32,
+}
+
+impl Compact {
+    /// The order events are applied in. Non-UUID ids come after UUIDs and, in a reorder window,
+    /// among themselves in the order they were first seen (the full sort compares their text).
+    fn key(&self) -> (i64, EventName, EventId) {
+        (self.time, self.name, self.id)
+    }
+}
+
+/// An event waiting in a reorder window, with its own holdings.
+struct Pending {
+    event: Compact,
+    holdings: Box<[Holding]>,
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.event.key() == other.event.key()
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Pending {
+    /// Reversed, so that the standard max-heap pops the earliest event first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.event.key().cmp(&self.event.key())
+    }
+}
+
+/// One account and region's reorder window.
+#[derive(Default)]
+struct Partition {
+    waiting: std::collections::BinaryHeap<Pending>,
+    newest: i64,
+    applied: Option<i64>,
 }
 
 /// One address or prefix named by an event.
@@ -318,11 +363,25 @@ struct Holding {
 ///
 /// It holds the events until then, since CloudTrail delivers them out of order, in a compact
 /// form: interned ids and addresses, 16-byte event ids.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TimelineBuilder {
     strings: Interner,
     events: Vec<Compact>,
     holdings: Vec<Holding>,
+    /// `Some`: apply events as soon as they are this many seconds older than the newest event
+    /// of their account and region, instead of holding all of them until the end.
+    window: Option<i64>,
+    partitions: HashMap<u32, Partition>,
+    state: State,
+}
+
+impl std::fmt::Debug for TimelineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TimelineBuilder")
+            .field("events", &self.events.len())
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EventSink for TimelineBuilder {
@@ -344,15 +403,35 @@ pub struct Timeline {
 }
 
 impl TimelineBuilder {
-    /// A builder with no events.
+    /// A builder that holds every event until [`TimelineBuilder::finish`] and orders them all:
+    /// exact whatever the delivery delays, memory growing with the ENI events.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder that applies each event once it is `seconds` older than the newest event of
+    /// its account and region, so that memory grows with ENIs and intervals only. CloudTrail
+    /// delivers within minutes as a rule; an event later than the window is still applied, out
+    /// of order, and counted in [`TimelineStats::late_beyond_window`].
+    pub fn with_reorder_window(seconds: i64) -> Self {
+        TimelineBuilder {
+            window: Some(seconds.max(0)),
+            ..Self::default()
+        }
     }
 
     /// Adds one event.
     pub fn push(&mut self, e: &EniEvent) {
         let s = &mut self.strings;
         let start = self.holdings.len() as u32;
+        let partition = match (&e.account, &e.region) {
+            (None, None) => NONE,
+            (a, r) => s.id(&format!(
+                "{}/{}",
+                a.as_deref().unwrap_or(""),
+                r.as_deref().unwrap_or("")
+            )),
+        };
         let lists = [
             (&e.private_ips, Family::Ipv4, false),
             (&e.ipv4_prefixes, Family::Ipv4, true),
@@ -393,7 +472,37 @@ impl TimelineBuilder {
                 .and_then(|d| i32::try_from(d).ok())
                 .unwrap_or(-1),
             holdings: (start, self.holdings.len() as u32),
+            partition,
         });
+        if let Some(window) = self.window {
+            self.admit(window);
+        }
+    }
+
+    /// Moves the event just pushed into its partition's window, and applies what has become
+    /// old enough.
+    fn admit(&mut self, window: i64) {
+        let Some(mut event) = self.events.pop() else {
+            return;
+        };
+        let holdings: Box<[Holding]> = self.holdings.drain(event.holdings.0 as usize..).collect();
+        event.holdings = (0, 0);
+        let p = self.partitions.entry(event.partition).or_default();
+        if p.applied.is_some_and(|a| event.time < a) {
+            self.state.stats.late_beyond_window += 1;
+        }
+        p.newest = p.newest.max(event.time);
+        p.waiting.push(Pending { event, holdings });
+        while p
+            .waiting
+            .peek()
+            .is_some_and(|w| w.event.time < p.newest - window)
+        {
+            if let Some(w) = p.waiting.pop() {
+                p.applied = Some(w.event.time);
+                self.state.apply(&w.event, &w.holdings);
+            }
+        }
     }
 
     /// Orders the events and applies them.
@@ -418,12 +527,19 @@ impl TimelineBuilder {
                     }
                 })
         });
-        let mut state = State::default();
+        let mut state = std::mem::take(&mut self.state);
         for e in &self.events {
             state.apply(
                 e,
                 &self.holdings[e.holdings.0 as usize..e.holdings.1 as usize],
             );
+        }
+        // What is still waiting in reorder windows; partitions share no ENI, so their order
+        // among themselves does not matter.
+        for (_, mut p) in std::mem::take(&mut self.partitions) {
+            while let Some(w) = p.waiting.pop() {
+                state.apply(&w.event, &w.holdings);
+            }
         }
         // Output order: start (unknown first), then address and ENI as text. Ranking the
         // interned strings once lets the sort compare integers, not strings.

@@ -35,22 +35,25 @@ pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, TimeP
         return Ok(d.and_hms_opt(0, 0, 0).map(|n| n.and_utc()).unwrap_or(now));
     }
     let err = || TimeParseError(text.to_string());
-    let split = t.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
+    let back = parse_duration(t).ok_or_else(err)?;
+    now.checked_sub_signed(back).ok_or_else(err)
+}
+
+/// A duration such as `90s`, `15m`, `6h`, `2d` or `1w`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit())?;
     let (num, unit) = t.split_at(split);
-    let n: i64 = num.parse().map_err(|_| err())?;
+    let n: i64 = num.parse().ok()?;
     let secs = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
         "w" => 7 * 86_400,
-        _ => return Err(err()),
+        _ => return None,
     };
-    let back = n
-        .checked_mul(secs)
-        .and_then(Duration::try_seconds)
-        .ok_or_else(err)?;
-    now.checked_sub_signed(back).ok_or_else(err)
+    n.checked_mul(secs).and_then(Duration::try_seconds)
 }
 
 /// Reads the delivery time from a CloudTrail file name (`…_CloudTrail_<region>_20260521T1755Z…`).

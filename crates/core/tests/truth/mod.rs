@@ -67,13 +67,30 @@ fn rebuilt(tl: &Timeline) -> BTreeMap<Key, Row> {
 fn check(sc: &Scenario) -> usize {
     let dir = tempfile::tempdir().unwrap();
     scenario::run(sc, dir.path()).expect("simulation");
-    let objects = expand(&[dir.path().join("trail")], &NameFilter::default());
-    let mut builder = TimelineBuilder::new();
+    let want = truth(dir.path());
+    // Exact full ordering, and a one-hour reorder window per account and region (the
+    // simulator delivers late by up to a few 5-minute batches): both must match the truth.
+    for builder in [
+        TimelineBuilder::new(),
+        TimelineBuilder::with_reorder_window(3600),
+    ] {
+        let tl = timeline_of(dir.path(), builder);
+        assert_eq!(tl.stats.late_beyond_window, 0);
+        compare(sc, &want, &tl);
+        check_enis(dir.path(), &tl);
+    }
+    want.len()
+}
+
+fn timeline_of(dir: &Path, mut builder: TimelineBuilder) -> Timeline {
+    let objects = expand(&[dir.join("trail")], &NameFilter::default());
     let summary = scan(objects, &ScanOptions::default(), &mut builder, &mut Quiet).unwrap();
     assert!(summary.clean(), "{summary:?}");
-    let tl = builder.finish();
-    let want = truth(dir.path());
-    let got = rebuilt(&tl);
+    builder.finish()
+}
+
+fn compare(sc: &Scenario, want: &BTreeMap<Key, Row>, tl: &Timeline) {
+    let got = rebuilt(tl);
     let missing: Vec<_> = want
         .iter()
         .filter(|(k, _)| !got.contains_key(*k))
@@ -97,8 +114,6 @@ fn check(sc: &Scenario) -> usize {
         want.len(),
         got.len()
     );
-    check_enis(dir.path(), &tl);
-    want.len()
 }
 
 /// (attachment id, instance, attached, detached), as text.
@@ -243,6 +258,10 @@ mod edges {
     }
 
     fn timeline(files: &[Vec<String>]) -> Timeline {
+        timeline_with(files, TimelineBuilder::new())
+    }
+
+    fn timeline_with(files: &[Vec<String>], mut b: TimelineBuilder) -> Timeline {
         let dir = tempfile::tempdir().unwrap();
         for (i, records) in files.iter().enumerate() {
             std::fs::write(
@@ -251,7 +270,6 @@ mod edges {
             )
             .unwrap();
         }
-        let mut b = TimelineBuilder::new();
         let objects = expand(&[dir.path().to_path_buf()], &NameFilter::default());
         scan(objects, &ScanOptions::default(), &mut b, &mut Quiet).unwrap();
         b.finish()
@@ -330,5 +348,38 @@ mod edges {
         assert_eq!(holders("2026-11-22T14:02:00Z"), ["i-0bbbbbbbbbbbbbbb2"]);
         assert_eq!(tl.intervals.len(), 2);
         assert_eq!(tl.intervals[1].release_reason, ReleaseReason::Open);
+    }
+
+    #[test]
+    fn events_later_than_the_reorder_window_are_counted() {
+        let assign = |id, time: &str, ip: &str| {
+            record(
+                id,
+                time,
+                "AssignPrivateIpAddresses",
+                "i-0aaaaaaaaaaaaaaa1",
+                r#"{"networkInterfaceId":"eni-0a","secondaryPrivateIpAddressCount":1}"#,
+                &format!(
+                    r#"{{"assignedPrivateIpAddressesSet":{{"item":[{{"privateIpAddress":"{ip}"}}]}}}}"#
+                ),
+            )
+        };
+        let files = [
+            vec![assign(1, "2026-11-22T14:00:00Z", "10.0.0.1")],
+            vec![assign(2, "2026-11-22T14:10:00Z", "10.0.0.2")],
+            vec![assign(3, "2026-11-22T14:05:00Z", "10.0.0.3")],
+            vec![assign(4, "2026-11-22T13:59:00Z", "10.0.0.4")],
+        ];
+        let tl = timeline_with(&files, TimelineBuilder::with_reorder_window(60));
+        assert_eq!(
+            tl.stats.late_beyond_window, 1,
+            "only the 13:59 event came after 14:00 was applied"
+        );
+        assert_eq!(tl.intervals.len(), 4);
+        assert_eq!(
+            timeline(&files).stats.late_beyond_window,
+            0,
+            "the full sort has no window"
+        );
     }
 }
