@@ -3,14 +3,28 @@
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub struct Moto {
     port: u16,
     _child: ChildGuard,
+    /// Held open for the life of the process: the server exits when it closes.
+    _stdin: ChildStdin,
 }
+
+/// Runs moto's server and exits when its stdin closes, i.e. when the test process ends
+/// (statics are never dropped, so the guard alone would leave the server running).
+const MOTO_SCRIPT: &str = r#"
+import os, sys, threading
+def watch():
+    sys.stdin.buffer.read()
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+from moto.server import main
+main(["-H", "127.0.0.1", "-p", sys.argv[1]])
+"#;
 
 struct ChildGuard(Child);
 
@@ -32,12 +46,14 @@ fn start() -> Moto {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new("python3")
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+    let mut child = Command::new("python3")
+        .args(["-c", MOTO_SCRIPT, &port.to_string()])
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("cannot run python3 -m moto.server: install it with python3 -m pip install 'moto[server]'");
+        .expect("cannot run python3 for moto's server: install it with python3 -m pip install 'moto[server]'");
+    let stdin = child.stdin.take().expect("piped stdin");
     let guard = ChildGuard(child);
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -50,6 +66,7 @@ fn start() -> Moto {
     Moto {
         port,
         _child: guard,
+        _stdin: stdin,
     }
 }
 

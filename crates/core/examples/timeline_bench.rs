@@ -1,8 +1,9 @@
 //! Timeline throughput on synthetic ENI events: nodes with ENIs whose addresses are assigned and
 //! unassigned over and over, delivered out of order in windows, as CloudTrail files are.
 //!
-//! `cargo run --release -p cnitrail-core --example timeline_bench -- [EVENTS] [NODES]`
-//! (defaults 10,000,000 and 2,000). Run it under `/usr/bin/time -v` for the peak RSS.
+//! `cargo run --release -p cnitrail-core --example timeline_bench -- [EVENTS] [NODES] [WINDOW_S]`
+//! (defaults 10,000,000, 2,000 and no reorder window: exact full ordering). Run it under
+//! `/usr/bin/time -v` for the peak RSS.
 
 use chrono::{DateTime, TimeZone, Utc};
 use cnitrail_core::timeline::TimelineBuilder;
@@ -64,7 +65,10 @@ fn main() {
 
     let started = Instant::now();
     let mut in_push = std::time::Duration::ZERO;
-    let mut builder = TimelineBuilder::new();
+    let mut builder = match args.get(2) {
+        Some(&w) => TimelineBuilder::with_reorder_window(w as i64),
+        None => TimelineBuilder::new(),
+    };
     let mut window: Vec<EniEvent> = Vec::with_capacity(4096);
     let mut n = 0u64;
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
@@ -124,7 +128,8 @@ fn main() {
     // generation of the synthetic events is left out.
     let timeline = in_push.as_secs_f64() + built;
     println!(
-        "{n} events ({nodes} nodes): generated in {:.2} s; timeline: push {:.2} s + order/apply {built:.2} s = {timeline:.2} s ({:.2} M events/s); {} intervals",
+        "{n} events ({nodes} nodes, window {:?}): generated in {:.2} s; timeline: push {:.2} s + order/apply {built:.2} s = {timeline:.2} s ({:.2} M events/s); {} intervals",
+        args.get(2),
         generated - in_push.as_secs_f64(),
         in_push.as_secs_f64(),
         n as f64 / timeline / 1e6,

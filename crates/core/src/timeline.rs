@@ -325,29 +325,13 @@ struct Pending {
     holdings: Box<[Holding]>,
 }
 
-impl PartialEq for Pending {
-    fn eq(&self, other: &Self) -> bool {
-        self.event.key() == other.event.key()
-    }
-}
-impl Eq for Pending {}
-impl PartialOrd for Pending {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Pending {
-    /// Reversed, so that the standard max-heap pops the earliest event first.
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        other.event.key().cmp(&self.event.key())
-    }
-}
-
-/// One account and region's reorder window.
+/// One account and region's reorder window: events waiting, sorted in batches (input is
+/// nearly in order, which the adaptive stable sort handles in about linear time).
 #[derive(Default)]
 struct Partition {
-    waiting: std::collections::BinaryHeap<Pending>,
+    waiting: Vec<Pending>,
     newest: i64,
+    oldest: i64,
     applied: Option<i64>,
 }
 
@@ -491,17 +475,24 @@ impl TimelineBuilder {
         if p.applied.is_some_and(|a| event.time < a) {
             self.state.stats.late_beyond_window += 1;
         }
+        if p.waiting.is_empty() {
+            p.oldest = event.time;
+            p.newest = event.time;
+        }
+        p.oldest = p.oldest.min(event.time);
         p.newest = p.newest.max(event.time);
         p.waiting.push(Pending { event, holdings });
-        while p
-            .waiting
-            .peek()
-            .is_some_and(|w| w.event.time < p.newest - window)
-        {
-            if let Some(w) = p.waiting.pop() {
+        // Flush when the batch spans two windows: everything older than the newest event minus
+        // the window is final.
+        if p.newest - p.oldest > 2 * window {
+            p.waiting.sort_by_key(|w| w.event.key());
+            let cut = p.newest - window;
+            let ready = p.waiting.partition_point(|w| w.event.time < cut);
+            for w in p.waiting.drain(..ready) {
                 p.applied = Some(w.event.time);
                 self.state.apply(&w.event, &w.holdings);
             }
+            p.oldest = p.waiting.first().map_or(p.newest, |w| w.event.time);
         }
     }
 
@@ -537,7 +528,8 @@ impl TimelineBuilder {
         // What is still waiting in reorder windows; partitions share no ENI, so their order
         // among themselves does not matter.
         for (_, mut p) in std::mem::take(&mut self.partitions) {
-            while let Some(w) = p.waiting.pop() {
+            p.waiting.sort_by_key(|w| w.event.key());
+            for w in p.waiting {
                 state.apply(&w.event, &w.holdings);
             }
         }
