@@ -356,6 +356,7 @@ pub struct TimelineBuilder {
     /// of their account and region, instead of holding all of them until the end.
     window: Option<i64>,
     partitions: HashMap<u32, Partition>,
+    last_partition: Option<(Option<String>, Option<String>, u32)>,
     state: State,
 }
 
@@ -408,13 +409,22 @@ impl TimelineBuilder {
     pub fn push(&mut self, e: &EniEvent) {
         let s = &mut self.strings;
         let start = self.holdings.len() as u32;
-        let partition = match (&e.account, &e.region) {
-            (None, None) => NONE,
-            (a, r) => s.id(&format!(
-                "{}/{}",
-                a.as_deref().unwrap_or(""),
-                r.as_deref().unwrap_or("")
-            )),
+        // Nearly every event has the account and region of the one before: remember it rather
+        // than building and hashing the key each time.
+        let partition = match &self.last_partition {
+            Some((a, r, id)) if *a == e.account && *r == e.region => *id,
+            _ => {
+                let id = match (&e.account, &e.region) {
+                    (None, None) => NONE,
+                    (a, r) => s.id(&format!(
+                        "{}/{}",
+                        a.as_deref().unwrap_or(""),
+                        r.as_deref().unwrap_or("")
+                    )),
+                };
+                self.last_partition = Some((e.account.clone(), e.region.clone(), id));
+                id
+            }
         };
         let lists = [
             (&e.private_ips, Family::Ipv4, false),
