@@ -319,17 +319,13 @@ impl Compact {
     }
 }
 
-/// An event waiting in a reorder window, with its own holdings.
-struct Pending {
-    event: Compact,
-    holdings: Box<[Holding]>,
-}
-
 /// One account and region's reorder window: events waiting, sorted in batches (input is
 /// nearly in order, which the adaptive stable sort handles in about linear time).
 #[derive(Default)]
 struct Partition {
-    waiting: Vec<Pending>,
+    /// Events waiting; their `holdings` ranges index `arena`.
+    waiting: Vec<Compact>,
+    arena: Vec<Holding>,
     newest: i64,
     oldest: i64,
     applied: Option<i64>,
@@ -479,9 +475,11 @@ impl TimelineBuilder {
         let Some(mut event) = self.events.pop() else {
             return;
         };
-        let holdings: Box<[Holding]> = self.holdings.drain(event.holdings.0 as usize..).collect();
-        event.holdings = (0, 0);
         let p = self.partitions.entry(event.partition).or_default();
+        let start = p.arena.len() as u32;
+        p.arena
+            .extend(self.holdings.drain(event.holdings.0 as usize..));
+        event.holdings = (start, p.arena.len() as u32);
         if p.applied.is_some_and(|a| event.time < a) {
             self.state.stats.late_beyond_window += 1;
         }
@@ -491,18 +489,28 @@ impl TimelineBuilder {
         }
         p.oldest = p.oldest.min(event.time);
         p.newest = p.newest.max(event.time);
-        p.waiting.push(Pending { event, holdings });
+        p.waiting.push(event);
         // Flush when the batch spans two windows: everything older than the newest event minus
         // the window is final.
         if p.newest - p.oldest > 2 * window {
-            p.waiting.sort_by_key(|w| w.event.key());
+            p.waiting.sort_by_key(Compact::key);
             let cut = p.newest - window;
-            let ready = p.waiting.partition_point(|w| w.event.time < cut);
-            for w in p.waiting.drain(..ready) {
-                p.applied = Some(w.event.time);
-                self.state.apply(&w.event, &w.holdings);
+            let ready = p.waiting.partition_point(|w| w.time < cut);
+            for w in &p.waiting[..ready] {
+                p.applied = Some(w.time);
+                self.state
+                    .apply(w, &p.arena[w.holdings.0 as usize..w.holdings.1 as usize]);
             }
-            p.oldest = p.waiting.first().map_or(p.newest, |w| w.event.time);
+            p.waiting.drain(..ready);
+            // Keep only the holdings of the events still waiting.
+            let mut arena = Vec::with_capacity(p.arena.len() / 2 + 16);
+            for w in &mut p.waiting {
+                let start = arena.len() as u32;
+                arena.extend_from_slice(&p.arena[w.holdings.0 as usize..w.holdings.1 as usize]);
+                w.holdings = (start, arena.len() as u32);
+            }
+            p.arena = arena;
+            p.oldest = p.waiting.first().map_or(p.newest, |w| w.time);
         }
     }
 
@@ -538,9 +546,9 @@ impl TimelineBuilder {
         // What is still waiting in reorder windows; partitions share no ENI, so their order
         // among themselves does not matter.
         for (_, mut p) in std::mem::take(&mut self.partitions) {
-            p.waiting.sort_by_key(|w| w.event.key());
-            for w in p.waiting {
-                state.apply(&w.event, &w.holdings);
+            p.waiting.sort_by_key(Compact::key);
+            for w in &p.waiting {
+                state.apply(w, &p.arena[w.holdings.0 as usize..w.holdings.1 as usize]);
             }
         }
         // Output order: start (unknown first), then address and ENI as text. Ranking the
