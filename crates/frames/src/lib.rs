@@ -376,9 +376,6 @@ mod tests {
         let df = events_frame(&[event(0), event(1)]).unwrap();
         assert_eq!(df.schema().as_ref(), &events_schema());
         assert_eq!(df.height(), 2);
-        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-        let want: Vec<&str> = EVENT_COLUMNS.iter().map(|c| c.name).collect();
-        assert_eq!(names, want);
         let primary = df.column("primary_ip").unwrap().str().unwrap().get(0);
         assert_eq!(primary, Some("192.168.41.30"));
     }
@@ -402,38 +399,6 @@ mod tests {
         );
         let expected = events_frame(&(0..7).map(event).collect::<Vec<_>>()).unwrap();
         assert!(back.equals_missing(&expected));
-    }
-}
-
-#[cfg(test)]
-mod schema_doc {
-    use super::*;
-
-    #[test]
-    fn schema_doc_lists_every_column() {
-        let doc = include_str!("../../../docs/schema.md");
-        let mut last = 0;
-        for c in EVENT_COLUMNS {
-            let row = format!("| `{}` | ", c.name);
-            let at = doc
-                .find(&row)
-                .unwrap_or_else(|| panic!("docs/schema.md lacks column {}", c.name));
-            assert!(at > last, "docs/schema.md lists {} out of order", c.name);
-            last = at;
-            let want = match c.dtype {
-                ColumnType::String => "| String |",
-                ColumnType::Int64 => "| Int64 |",
-                ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
-                ColumnType::StringList => "| List(String) |",
-                ColumnType::Boolean => "| Boolean |",
-            };
-            let line = doc[at..].lines().next().unwrap_or_default();
-            assert!(
-                line.contains(want),
-                "docs/schema.md gives {} another type: {line}",
-                c.name
-            );
-        }
     }
 }
 
@@ -549,46 +514,6 @@ pub fn write_parquet(out: impl Write, df: &mut DataFrame) -> PolarsResult<u64> {
         .with_compression(ParquetCompression::Zstd(None))
         .with_statistics(StatisticsOptions::full())
         .finish(df)
-}
-
-#[cfg(test)]
-mod interval_tests {
-    use super::*;
-
-    #[test]
-    fn intervals_frame_has_the_documented_columns() {
-        let df = intervals_frame(&[]).unwrap();
-        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-        let want: Vec<&str> = INTERVAL_COLUMNS.iter().map(|c| c.name).collect();
-        assert_eq!(names, want);
-        for c in INTERVAL_COLUMNS {
-            assert_eq!(
-                df.column(c.name).unwrap().dtype(),
-                &c.dtype.dtype(),
-                "{}",
-                c.name
-            );
-        }
-    }
-}
-
-#[cfg(test)]
-mod interval_schema_doc {
-    use super::*;
-
-    #[test]
-    fn schema_doc_lists_every_interval_column() {
-        let doc = include_str!("../../../docs/schema.md");
-        let section = &doc[doc.find("## Intervals").expect("an Intervals section")..];
-        for c in INTERVAL_COLUMNS {
-            let row = format!("| `{}` | ", c.name);
-            assert!(
-                section.contains(&row),
-                "docs/schema.md lacks interval column {}",
-                c.name
-            );
-        }
-    }
 }
 
 /// The ENI lifecycles table (`cnitrail timeline --enis`): one row per attachment of each ENI,
@@ -732,17 +657,17 @@ pub fn enis_frame(rows: &[EniRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(rows.len(), columns)
 }
 
+/// Every table against its column list and against docs/schema.md, with one pair of checks.
 #[cfg(test)]
-mod eni_tests {
+mod spec_tests {
     use super::*;
 
-    #[test]
-    fn enis_frame_has_the_documented_columns() {
-        let df = enis_frame(&[]).unwrap();
+    /// The frame has exactly the listed columns, in order, with their types.
+    fn assert_frame_matches(df: &DataFrame, specs: &[ColumnSpec]) {
         let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-        let want: Vec<&str> = ENI_COLUMNS.iter().map(|c| c.name).collect();
+        let want: Vec<&str> = specs.iter().map(|c| c.name).collect();
         assert_eq!(names, want);
-        for c in ENI_COLUMNS {
+        for c in specs {
             assert_eq!(
                 df.column(c.name).unwrap().dtype(),
                 &c.dtype.dtype(),
@@ -750,16 +675,58 @@ mod eni_tests {
                 c.name
             );
         }
+    }
+
+    /// The docs/schema.md section under `heading` lists every column, in order, with its type.
+    fn assert_documented(heading: &str, specs: &[ColumnSpec]) {
         let doc = include_str!("../../../docs/schema.md");
-        let section = &doc[doc
-            .find("## ENI lifecycles")
-            .expect("an ENI lifecycles section")..];
-        for c in ENI_COLUMNS {
+        let start = doc
+            .find(heading)
+            .unwrap_or_else(|| panic!("docs/schema.md has no {heading} section"));
+        let section = &doc[start..];
+        let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+        let mut last = 0;
+        for c in specs {
+            let at = section
+                .find(&format!("| `{}` | ", c.name))
+                .unwrap_or_else(|| panic!("{heading} in docs/schema.md lacks column {}", c.name));
             assert!(
-                section.contains(&format!("| `{}` | ", c.name)),
-                "docs/schema.md lacks {}",
+                at > last,
+                "{heading} in docs/schema.md lists {} out of order",
+                c.name
+            );
+            last = at;
+            let want = match c.dtype {
+                ColumnType::String => "| String |",
+                ColumnType::Int64 => "| Int64 |",
+                ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
+                ColumnType::StringList => "| List(String) |",
+                ColumnType::Boolean => "| Boolean |",
+            };
+            let line = section[at..].lines().next().unwrap_or_default();
+            assert!(
+                line.contains(want),
+                "docs/schema.md gives {} another type: {line}",
                 c.name
             );
         }
+    }
+
+    #[test]
+    fn events_table_matches_its_spec_and_docs() {
+        assert_frame_matches(&events_frame(&[]).unwrap(), EVENT_COLUMNS);
+        assert_documented("## Events", EVENT_COLUMNS);
+    }
+
+    #[test]
+    fn intervals_table_matches_its_spec_and_docs() {
+        assert_frame_matches(&intervals_frame(&[]).unwrap(), INTERVAL_COLUMNS);
+        assert_documented("## Intervals", INTERVAL_COLUMNS);
+    }
+
+    #[test]
+    fn eni_table_matches_its_spec_and_docs() {
+        assert_frame_matches(&enis_frame(&[]).unwrap(), ENI_COLUMNS);
+        assert_documented("## ENI lifecycles", ENI_COLUMNS);
     }
 }
