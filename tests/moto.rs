@@ -14,17 +14,8 @@ pub struct Moto {
     _stdin: ChildStdin,
 }
 
-/// Runs moto's server and exits when its stdin closes, i.e. when the test process ends
-/// (statics are never dropped, so the guard alone would leave the server running).
-const MOTO_SCRIPT: &str = r#"
-import os, sys, threading
-def watch():
-    sys.stdin.buffer.read()
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()
-from moto.server import main
-main(["-H", "127.0.0.1", "-p", sys.argv[1]])
-"#;
+/// moto's server, exiting with the test process (shared with the other test suite).
+const MOTO_SCRIPT: &str = include_str!("moto_server.py");
 
 struct ChildGuard(Child);
 

@@ -30,17 +30,8 @@ use tokio::sync::Semaphore;
 const INSTALL_HINT: &str =
     "the S3 tests need moto's server on 127.0.0.1: python3 -m pip install 'moto[server]'";
 
-/// Runs moto's server and exits when its stdin closes, i.e. when this test process ends
-/// (statics are never dropped, so a `Drop` alone would leave the server running).
-const MOTO_SCRIPT: &str = r#"
-import os, sys, threading
-def watch():
-    sys.stdin.buffer.read()
-    os._exit(0)
-threading.Thread(target=watch, daemon=True).start()
-from moto.server import main
-main(["-H", "127.0.0.1", "-p", sys.argv[1]])
-"#;
+/// moto's server, exiting with the test process (shared with the other test suite).
+const MOTO_SCRIPT: &str = include_str!("../../../tests/moto_server.py");
 
 struct Moto {
     child: Mutex<Child>,
