@@ -24,6 +24,17 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs cnitrail, requires success, and parses its JSON-lines output.
+fn jsonl_rows(args: &[&str]) -> Vec<serde_json::Value> {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
 fn stats_json(o: &Output) -> serde_json::Value {
     let err = stderr(o);
     let line = err
@@ -612,7 +623,7 @@ fn who_answers_with_evidence() {
 #[test]
 fn timeline_filters_and_formats() {
     let trail = fixtures().join("trail");
-    let o = run(&[
+    let rows = jsonl_rows(&[
         "timeline",
         trail.to_str().unwrap(),
         "--instance",
@@ -621,12 +632,6 @@ fn timeline_filters_and_formats() {
         "jsonl",
         "-q",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     // Primary 10.0.3.10, 5 secondaries on the primary ENI, 10 on the CNI's ENI, 1 more later.
     assert_eq!(rows.len(), 17, "{rows:#?}");
     let terminated = rows
@@ -663,7 +668,7 @@ fn timeline_filters_and_formats() {
 #[test]
 fn timeline_enis_shows_each_life() {
     let trail = fixtures().join("trail");
-    let o = run(&[
+    let rows = jsonl_rows(&[
         "timeline",
         trail.to_str().unwrap(),
         "--enis",
@@ -673,12 +678,6 @@ fn timeline_enis_shows_each_life() {
         "jsonl",
         "-q",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let rows: Vec<serde_json::Value> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(rows.len(), 1, "one attachment: {rows:#?}");
     let r = &rows[0];
     assert_eq!(r["owner_instance"], "i-0a1b2c3d4e5f60718");
