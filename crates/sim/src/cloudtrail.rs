@@ -203,6 +203,25 @@ impl W {
         self.chars_of(rng, len, ALNUM)
     }
 
+    /// The middle of an assumed-role identity, shared by the node role and IRSA: account, access
+    /// key, and the session issuer up to its `userName` (the caller closes the object).
+    pub fn role_session_issuer(&mut self, rng: &mut Rng, acct: &str, role_id: &str, role: &str) {
+        self.s("\",\"accountId\":")
+            .q(acct)
+            .s(",\"accessKeyId\":\"ASIA")
+            .upnum(rng, 16);
+        self.s("\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":")
+            .q(role_id)
+            .s(",\"arn\":\"arn:aws:iam::")
+            .s(acct)
+            .s(":role/")
+            .s(role)
+            .s("\",\"accountId\":")
+            .q(acct)
+            .s(",\"userName\":")
+            .q(role);
+    }
+
     /// `len` random upper-case letters and digits (access key ids, role ids).
     #[inline]
     pub fn upnum(&mut self, rng: &mut Rng, len: usize) -> &mut Self {
@@ -878,20 +897,7 @@ impl Renderer {
                             .s(&c.node_role)
                             .s("/")
                             .s(instance_id);
-                        w.s("\",\"accountId\":")
-                            .q(acct)
-                            .s(",\"accessKeyId\":\"ASIA")
-                            .upnum(&mut self.rng, 16);
-                        w.s("\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":")
-                            .q(&c.node_role_id)
-                            .s(",\"arn\":\"arn:aws:iam::")
-                            .s(acct)
-                            .s(":role/")
-                            .s(&c.node_role)
-                            .s("\",\"accountId\":")
-                            .q(acct)
-                            .s(",\"userName\":")
-                            .q(&c.node_role);
+                        w.role_session_issuer(&mut self.rng, acct, &c.node_role_id, &c.node_role);
                         // Instance-profile credentials rotate about every 6 hours, at a phase
                         // of their own per instance.
                         let period = 6 * 3600;
@@ -920,20 +926,7 @@ impl Renderer {
                             .s(&c.irsa_role)
                             .s("/")
                             .n(session);
-                        w.s("\",\"accountId\":")
-                            .q(acct)
-                            .s(",\"accessKeyId\":\"ASIA")
-                            .upnum(&mut self.rng, 16);
-                        w.s("\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":")
-                            .q(&c.irsa_role_id)
-                            .s(",\"arn\":\"arn:aws:iam::")
-                            .s(acct)
-                            .s(":role/")
-                            .s(&c.irsa_role)
-                            .s("\",\"accountId\":")
-                            .q(acct)
-                            .s(",\"userName\":")
-                            .q(&c.irsa_role);
+                        w.role_session_issuer(&mut self.rng, acct, &c.irsa_role_id, &c.irsa_role);
                         w.s("},\"webIdFederationData\":{\"federatedProvider\":\"arn:aws:iam::")
                             .s(acct)
                             .s(":oidc-provider/oidc.eks.")
