@@ -3,7 +3,7 @@
 //! when complete, so a killed run never leaves a half-written file under the final name.
 
 use crate::cli::Format;
-use crate::rows::sanitize;
+use crate::rows::{csv_quote, sanitize};
 use anyhow::{Context, Result};
 use cnitrail_core::EniEvent;
 use cnitrail_core::scan::{EventSink, SinkError};
@@ -208,18 +208,8 @@ fn csv_cells(e: &EniEvent) -> Vec<String> {
 }
 
 fn write_csv(out: &mut impl Write, e: &EniEvent) -> io::Result<()> {
-    let cells = csv_cells(e);
-    for (i, cell) in cells.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if cell.contains([',', '"', '\n', '\r']) {
-            write!(out, "\"{}\"", cell.replace('"', "\"\""))?;
-        } else {
-            out.write_all(cell.as_bytes())?;
-        }
-    }
-    out.write_all(b"\n")
+    let cells: Vec<String> = csv_cells(e).iter().map(|c| csv_quote(c)).collect();
+    writeln!(out, "{}", cells.join(","))
 }
 
 const TABLE_HEADER: [&str; 8] = [

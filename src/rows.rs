@@ -74,7 +74,8 @@ pub fn write_rows<R: Row>(
     Ok(())
 }
 
-fn csv_quote(cell: &str) -> String {
+/// A CSV cell, quoted when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_quote(cell: &str) -> String {
     if cell.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", cell.replace('"', "\"\""))
     } else {
