@@ -1,5 +1,6 @@
 //! Timeline throughput on synthetic ENI events: nodes with ENIs whose addresses are assigned and
-//! unassigned over and over, delivered out of order in windows, as CloudTrail files are.
+//! unassigned over and over, delivered shuffled in batches of 4,000, as records are within
+//! CloudTrail files.
 //!
 //! `cargo run --release -p cnitrail-core --example timeline_bench -- [EVENTS] [NODES] [WINDOW_S]`
 //! (defaults 10,000,000, 2,000 and no reorder window: exact full ordering). Run it under
@@ -107,8 +108,11 @@ fn main() {
             n += 1;
         }
         if window.len() >= 4000 {
-            // Deliver the window in reverse: out of order, as files are.
-            let batch: Vec<EniEvent> = window.drain(..).rev().collect();
+            // Deliver the window shuffled: records in a CloudTrail file are in no order.
+            for i in (1..window.len()).rev() {
+                window.swap(i, (rand() % (i as u64 + 1)) as usize);
+            }
+            let batch: Vec<EniEvent> = std::mem::take(&mut window);
             let t = Instant::now();
             for e in &batch {
                 builder.push(e);
