@@ -177,9 +177,11 @@ fn csv_cells(e: &EniEvent) -> Vec<String> {
         o(&e.account),
         o(&e.eni_id),
         o(&e.instance_id),
+        o(&e.instance_type),
         o(&e.attachment_id),
         o(&e.subnet_id),
         o(&e.vpc_id),
+        o(&e.cidr_block),
         n(e.device_index),
         e.delete_on_termination
             .map(|b| b.to_string())

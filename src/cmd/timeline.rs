@@ -27,6 +27,7 @@ impl Row for Interval {
             self.address.to_string(),
             format!("{:?}", self.family).to_lowercase(),
             self.prefix.to_string(),
+            self.primary.to_string(),
             self.eni_id.to_string(),
             o(&self.instance_id),
             o(&self.subnet_id),
@@ -44,6 +45,9 @@ impl Row for Interval {
                 .unwrap_or_default(),
             self.actor
                 .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
+            self.assign_call
+                .map(|c| c.as_str().to_string())
                 .unwrap_or_default(),
         ]
     }
@@ -132,6 +136,7 @@ impl Row for EniRow {
             o(&self.owner_instance),
             t(self.created_at),
             o(&self.created_event_id),
+            self.created_by.unwrap_or_default().to_string(),
             o(&self.attachment_id),
             o(&self.instance_id),
             self.device_index.map(|d| d.to_string()).unwrap_or_default(),

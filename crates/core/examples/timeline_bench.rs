@@ -40,6 +40,8 @@ fn main() {
         attachment_id: None,
         subnet_id: Some("subnet-0a1b2c3d4e5f60001".into()),
         vpc_id: None,
+        cidr_block: None,
+        instance_type: None,
         device_index: None,
         delete_on_termination: None,
         private_ips: Vec::new(),

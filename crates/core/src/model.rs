@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// address changes, and releases before detachment before deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum EventName {
+    /// `CreateSubnet`: not about an ENI, but it gives a subnet's CIDR block, hence its capacity.
+    CreateSubnet,
     /// `RunInstances`: a node and its primary ENI appear.
     RunInstances,
     /// `CreateNetworkInterface`.
@@ -43,7 +45,8 @@ pub enum EventName {
 
 impl EventName {
     /// Every kept event name, in tie-breaking order.
-    pub const ALL: [EventName; 12] = [
+    pub const ALL: [EventName; 13] = [
+        EventName::CreateSubnet,
         EventName::RunInstances,
         EventName::CreateNetworkInterface,
         EventName::CreateTags,
@@ -61,6 +64,7 @@ impl EventName {
     /// The name exactly as CloudTrail writes it in `eventName`.
     pub fn as_str(self) -> &'static str {
         match self {
+            EventName::CreateSubnet => "CreateSubnet",
             EventName::RunInstances => "RunInstances",
             EventName::CreateNetworkInterface => "CreateNetworkInterface",
             EventName::CreateTags => "CreateTags",
@@ -141,12 +145,16 @@ pub struct EniEvent {
     pub eni_id: Option<String>,
     /// The instance (node): from the request, the response, or the CNI's tags.
     pub instance_id: Option<String>,
+    /// Instance type, from RunInstances (it sets the node's ENI and address limits).
+    pub instance_type: Option<String>,
     /// `eni-attach-…` id.
     pub attachment_id: Option<String>,
     /// Subnet of the ENI.
     pub subnet_id: Option<String>,
     /// VPC of the ENI.
     pub vpc_id: Option<String>,
+    /// The subnet's IPv4 CIDR block, from CreateSubnet (its size is the subnet's capacity).
+    pub cidr_block: Option<String>,
     /// Device index of an attachment.
     pub device_index: Option<i64>,
     /// Whether the attachment goes with the instance (RunInstances' attachments, and

@@ -107,6 +107,8 @@ pub struct Interval {
     pub family: Family,
     /// True for a delegated prefix.
     pub prefix: bool,
+    /// The ENI's primary address (it lives and dies with the ENI).
+    pub primary: bool,
     /// The ENI that held it.
     pub eni_id: Arc<str>,
     /// The instance the ENI was attached to when the holding began, else the node the CNI
@@ -128,6 +130,8 @@ pub struct Interval {
     pub release_event_id: Option<EventIdRef>,
     /// Who assigned it.
     pub actor: Option<Actor>,
+    /// The call that assigned it (RunInstances for a node's own addresses).
+    pub assign_call: Option<EventName>,
 }
 
 impl Interval {
@@ -225,6 +229,8 @@ pub struct EniLife {
     pub created_at: Option<DateTime<Utc>>,
     /// The creating call.
     pub created_event_id: Option<EventIdRef>,
+    /// Who created it.
+    pub created_by: Option<Actor>,
     /// Its attachments, in order.
     pub attachments: Vec<Attachment>,
     /// When it ended; `None` when it outlived the input.
@@ -390,6 +396,7 @@ struct Holding {
     address: u32,
     family: Family,
     prefix: bool,
+    primary: bool,
 }
 
 /// Collects events (as an [`EventSink`]) and builds the timeline at [`TimelineBuilder::finish`].
@@ -487,6 +494,7 @@ impl TimelineBuilder {
                     address: s.id(a),
                     family,
                     prefix,
+                    primary: !prefix && e.primary_ip.as_ref() == Some(a),
                 });
             }
         }
@@ -622,6 +630,7 @@ impl TimelineBuilder {
                 owner: s.owner,
                 created_at: s.created_at,
                 created_event: s.created_event,
+                created_by: s.created_by,
                 attachments: s.attachments,
                 ended_at: None,
                 end: EniEnd::Open,
@@ -645,6 +654,7 @@ impl TimelineBuilder {
                 address: strings.strings[r.holding.address as usize].clone(),
                 family: r.holding.family,
                 prefix: r.holding.prefix,
+                primary: r.holding.primary,
                 eni_id: strings.strings[r.eni as usize].clone(),
                 instance_id: strings.text(r.instance),
                 subnet_id: strings.text(r.subnet),
@@ -655,6 +665,7 @@ impl TimelineBuilder {
                 assign_event_id: r.assign_event.map(id_ref),
                 release_event_id: r.release_event.map(id_ref),
                 actor: r.actor,
+                assign_call: r.assign_call,
             })
             .collect();
         let enis = lives
@@ -665,6 +676,7 @@ impl TimelineBuilder {
                 owner_instance: strings.text(l.owner),
                 created_at: time(l.created_at),
                 created_event_id: l.created_event.map(id_ref),
+                created_by: l.created_by,
                 attachments: l
                     .attachments
                     .into_iter()
@@ -704,6 +716,7 @@ struct Raw {
     assign_event: Option<EventId>,
     release_event: Option<EventId>,
     actor: Option<Actor>,
+    assign_call: Option<EventName>,
 }
 
 #[derive(Debug)]
@@ -714,6 +727,7 @@ struct EniState {
     delete_on_termination: bool,
     created_at: Option<i64>,
     created_event: Option<EventId>,
+    created_by: Option<Actor>,
     attachments: Vec<RawAttachment>,
     /// Open holdings → index into the intervals.
     open: HashMap<(u32, bool), usize>,
@@ -728,6 +742,7 @@ impl Default for EniState {
             delete_on_termination: false,
             created_at: None,
             created_event: None,
+            created_by: None,
             attachments: Vec::new(),
             open: HashMap::default(),
         }
@@ -751,6 +766,7 @@ struct RawLife {
     owner: u32,
     created_at: Option<i64>,
     created_event: Option<EventId>,
+    created_by: Option<Actor>,
     attachments: Vec<RawAttachment>,
     ended_at: Option<i64>,
     end: EniEnd,
@@ -779,6 +795,8 @@ impl State {
             return;
         }
         match e.name {
+            // Subnets are the reports' business: no ENI changes.
+            EventName::CreateSubnet => {}
             EventName::RunInstances | EventName::CreateNetworkInterface => {
                 self.created(e, holdings)
             }
@@ -858,6 +876,7 @@ impl State {
             }
             s.created_at = Some(e.time);
             s.created_event = Some(e.id);
+            s.created_by = Some(e.actor);
         }
         if e.name == EventName::RunInstances {
             // The primary ENI arrives attached to its instance.
@@ -929,6 +948,7 @@ impl State {
             assign_event: Some(e.id),
             release_event: None,
             actor: Some(e.actor),
+            assign_call: Some(e.name),
         });
     }
 
@@ -955,6 +975,7 @@ impl State {
                     assign_event: None,
                     release_event: Some(e.id),
                     actor: None,
+                    assign_call: None,
                 });
             }
         }
@@ -973,6 +994,7 @@ impl State {
             owner: s.owner,
             created_at: s.created_at,
             created_event: s.created_event,
+            created_by: s.created_by,
             attachments: s.attachments,
             ended_at: Some(e.time),
             end: if reason == ReleaseReason::InstanceTerminated {

@@ -336,6 +336,40 @@ fn gzip_by_magic_bytes_multi_member_and_plain() {
     assert_eq!((s.records_kept, s.files_failed), (1, 0));
 }
 
+/// CreateSubnet gives the subnet's size (capacity for the exhaustion report), and RunInstances
+/// the node's instance type (its ENI limits); neither shape is in the facts doc, so both the
+/// response and the request are read, and a missing part is no error.
+#[test]
+fn subnet_blocks_and_instance_types_are_kept() {
+    let records = [
+        r#"{"eventTime":"2026-11-22T09:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"CreateSubnet","eventID":"6a1e2d4c-0000-4000-8000-000000000001","awsRegion":"eu-west-1","recipientAccountId":"111122223333","requestParameters":{"vpcId":"vpc-01","cidrBlock":"10.0.3.0/26","availabilityZone":"eu-west-1a"},"responseElements":{"requestId":"r1","subnet":{"subnetId":"subnet-0a","state":"pending","vpcId":"vpc-01","cidrBlock":"10.0.3.0/26","availableIpAddressCount":59}}}"#,
+        r#"{"eventTime":"2026-11-22T09:00:01Z","eventSource":"ec2.amazonaws.com","eventName":"CreateSubnet","eventID":"6a1e2d4c-0000-4000-8000-000000000002","errorCode":"Client.InvalidSubnet.Conflict","requestParameters":{"vpcId":"vpc-01","cidrBlock":"10.0.3.0/24"},"responseElements":null}"#,
+        r#"{"eventTime":"2026-11-22T09:01:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventID":"6a1e2d4c-0000-4000-8000-000000000003","requestParameters":{"instanceType":"m5.large"},"responseElements":{"instancesSet":{"items":[{"instanceId":"i-01","instanceType":"m5.xlarge","subnetId":"subnet-0a","networkInterfaceSet":{"items":[{"networkInterfaceId":"eni-01","privateIpAddress":"10.0.3.10","privateIpAddressesSet":{"item":[{"privateIpAddress":"10.0.3.10","primary":true}]}}]}}]}}}"#,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!("{{\"Records\":[{}]}}", records.join(","));
+    let (s, events) = scan_bytes(dir.path(), "subnets.json", body.as_bytes());
+    assert_eq!((s.records_read, s.records_kept), (3, 3));
+    assert_eq!(events[0].event_name, EventName::CreateSubnet);
+    assert_eq!(events[0].subnet_id.as_deref(), Some("subnet-0a"));
+    assert_eq!(events[0].cidr_block.as_deref(), Some("10.0.3.0/26"));
+    assert_eq!(events[0].vpc_id.as_deref(), Some("vpc-01"));
+    assert_eq!(events[1].subnet_id, None, "the call failed: no subnet");
+    assert_eq!(events[1].cidr_block.as_deref(), Some("10.0.3.0/24"));
+    assert_eq!(events[2].instance_type.as_deref(), Some("m5.xlarge"));
+
+    // The timeline ignores subnets, and marks the primary address and who made the ENI.
+    let mut builder = cnitrail_core::timeline::TimelineBuilder::new();
+    for e in &events {
+        builder.push(e);
+    }
+    let tl = builder.finish();
+    assert_eq!(tl.intervals.len(), 1);
+    assert!(tl.intervals[0].primary);
+    assert_eq!(tl.intervals[0].assign_call, Some(EventName::RunInstances));
+    assert_eq!(tl.enis[0].created_by, Some(Actor::Other));
+}
+
 #[test]
 fn bad_files_are_named_and_the_rest_carries_on() {
     let dir = tempfile::tempdir().unwrap();

@@ -94,9 +94,19 @@ pub const EVENT_COLUMNS: &[ColumnSpec] = &[
         String,
         "instance (node) from the request, response, or the CNI's tag/description"
     ),
+    col!(
+        "instance_type",
+        String,
+        "instance type, from RunInstances"
+    ),
     col!("attachment_id", String, "eni-attach-… id"),
     col!("subnet_id", String, "subnet of the ENI"),
     col!("vpc_id", String, "VPC of the ENI"),
+    col!(
+        "cidr_block",
+        String,
+        "IPv4 CIDR block of a subnet, from CreateSubnet"
+    ),
     col!("device_index", Int64, "device index of an attachment"),
     col!(
         "delete_on_termination",
@@ -226,9 +236,11 @@ pub fn events_frame(events: &[EniEvent]) -> PolarsResult<DataFrame> {
         strings("account", events, |e| s(&e.account)),
         strings("eni_id", events, |e| s(&e.eni_id)),
         strings("instance_id", events, |e| s(&e.instance_id)),
+        strings("instance_type", events, |e| s(&e.instance_type)),
         strings("attachment_id", events, |e| s(&e.attachment_id)),
         strings("subnet_id", events, |e| s(&e.subnet_id)),
         strings("vpc_id", events, |e| s(&e.vpc_id)),
+        strings("cidr_block", events, |e| s(&e.cidr_block)),
         ints("device_index", events, |e| e.device_index),
         Column::new(
             "delete_on_termination".into(),
@@ -346,6 +358,8 @@ mod tests {
             attachment_id: None,
             subnet_id: None,
             vpc_id: None,
+            cidr_block: None,
+            instance_type: None,
             device_index: None,
             delete_on_termination: None,
             private_ips: vec!["192.168.53.76".into(), "192.168.41.30".into()],
@@ -407,6 +421,11 @@ pub const INTERVAL_COLUMNS: &[ColumnSpec] = &[
     col!("address", String, "address, or CIDR of a delegated prefix"),
     col!("family", String, "ipv4 or ipv6"),
     col!("prefix", Boolean, "true for a delegated prefix"),
+    col!(
+        "primary",
+        Boolean,
+        "the ENI's primary address (it lives and dies with the ENI)"
+    ),
     col!("eni_id", String, "ENI that held it"),
     col!(
         "instance_id",
@@ -453,6 +472,11 @@ pub const INTERVAL_COLUMNS: &[ColumnSpec] = &[
         String,
         "who assigned it: cni, resource-controller or other"
     ),
+    col!(
+        "assign_call",
+        String,
+        "the call that assigned it: RunInstances, CreateNetworkInterface, AssignPrivateIpAddresses…"
+    ),
 ];
 
 fn times(name: &str, values: Vec<Option<i64>>) -> Column {
@@ -480,6 +504,7 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
             })
         }),
         flag("prefix", &|r| r.prefix),
+        flag("primary", &|r| r.primary),
         text("eni_id", &|r| Some(r.eni_id.to_string())),
         text("instance_id", &|r| {
             r.instance_id.as_deref().map(str::to_string)
@@ -504,6 +529,7 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
             r.release_event_id.as_ref().map(ToString::to_string)
         }),
         text("actor", &|r| r.actor.map(|a| a.as_str().into())),
+        text("assign_call", &|r| r.assign_call.map(|c| c.as_str().into())),
     ];
     DataFrame::new(rows.len(), columns)
 }
@@ -535,6 +561,11 @@ pub const ENI_COLUMNS: &[ColumnSpec] = &[
         "created_event_id",
         String,
         "eventID of CreateNetworkInterface or RunInstances"
+    ),
+    col!(
+        "created_by",
+        String,
+        "who created it: cni, resource-controller or other"
     ),
     col!(
         "attachment_id",
@@ -572,6 +603,8 @@ pub struct EniRow {
     /// See [`ENI_COLUMNS`].
     pub created_event_id: Option<String>,
     /// See [`ENI_COLUMNS`].
+    pub created_by: Option<&'static str>,
+    /// See [`ENI_COLUMNS`].
     pub attachment_id: Option<String>,
     /// See [`ENI_COLUMNS`].
     pub instance_id: Option<String>,
@@ -599,6 +632,7 @@ pub fn eni_rows(enis: &[cnitrail_core::timeline::EniLife]) -> Vec<EniRow> {
             owner_instance: l.owner_instance.as_deref().map(str::to_string),
             created_at: l.created_at,
             created_event_id: l.created_event_id.as_ref().map(ToString::to_string),
+            created_by: l.created_by.map(|a| a.as_str()),
             attachment_id: None,
             instance_id: None,
             device_index: None,
@@ -642,6 +676,7 @@ pub fn enis_frame(rows: &[EniRow]) -> PolarsResult<DataFrame> {
         text("owner_instance", &|r| r.owner_instance.clone()),
         times("created_at", micros(&|r| r.created_at)),
         text("created_event_id", &|r| r.created_event_id.clone()),
+        text("created_by", &|r| r.created_by.map(str::to_string)),
         text("attachment_id", &|r| r.attachment_id.clone()),
         text("instance_id", &|r| r.instance_id.clone()),
         Column::new(

@@ -159,9 +159,11 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
             }),
         eni_id: None,
         instance_id: None,
+        instance_type: None,
         attachment_id: None,
         subnet_id: None,
         vpc_id: None,
+        cidr_block: None,
         device_index: None,
         delete_on_termination: None,
         private_ips: Vec::new(),
@@ -218,6 +220,7 @@ pub fn extract_record(r: &Value, origin: &Origin) -> Extracted {
             ..base
         }],
         EventName::CreateTags => create_tags(base, req),
+        EventName::CreateSubnet => vec![create_subnet(base, req, resp)],
         EventName::RunInstances => run_instances(base, req, resp),
         EventName::TerminateInstances => terminate_instances(base, req, resp),
     };
@@ -480,6 +483,8 @@ fn run_instances(base: EniEvent, req: &Value, resp: &Value) -> Vec<EniEvent> {
     for inst in items(get(resp, "instancesSet")) {
         let instance = EniEvent {
             instance_id: string(get(inst, "instanceId")),
+            instance_type: string(get(inst, "instanceType"))
+                .or_else(|| string(get(req, "instanceType"))),
             subnet_id: string(get(inst, "subnetId")),
             vpc_id: string(get(inst, "vpcId")),
             ..base.clone()
@@ -513,10 +518,22 @@ fn run_instances(base: EniEvent, req: &Value, resp: &Value) -> Vec<EniEvent> {
         });
         out.push(EniEvent {
             subnet_id: subnet,
+            instance_type: string(get(req, "instanceType")),
             ..base
         });
     }
     out
+}
+
+/// The subnet and its CIDR block, from the response, else (a failed call) the request.
+fn create_subnet(base: EniEvent, req: &Value, resp: &Value) -> EniEvent {
+    let subnet = get(resp, "subnet").unwrap_or(&Value::Null);
+    EniEvent {
+        subnet_id: string(get(subnet, "subnetId")),
+        vpc_id: string(get(subnet, "vpcId")).or_else(|| string(get(req, "vpcId"))),
+        cidr_block: string(get(subnet, "cidrBlock")).or_else(|| string(get(req, "cidrBlock"))),
+        ..base
+    }
 }
 
 fn terminate_instances(base: EniEvent, req: &Value, resp: &Value) -> Vec<EniEvent> {
