@@ -94,11 +94,7 @@ pub const EVENT_COLUMNS: &[ColumnSpec] = &[
         String,
         "instance (node) from the request, response, or the CNI's tag/description"
     ),
-    col!(
-        "instance_type",
-        String,
-        "instance type, from RunInstances"
-    ),
+    col!("instance_type", String, "instance type, from RunInstances"),
     col!("attachment_id", String, "eni-attach-… id"),
     col!("subnet_id", String, "subnet of the ENI"),
     col!("vpc_id", String, "VPC of the ENI"),

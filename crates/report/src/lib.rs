@@ -1,0 +1,38 @@
+//! cnitrail's reports: the questions that bring people to cnitrail, each answered as a polars
+//! [`DataFrame`](cnitrail_frames::polars::prelude::DataFrame) built from what the scan kept.
+//!
+//! | report | question |
+//! |---|---|
+//! | [`churn`] | how many calls, addresses and ENIs per node (ENI, subnet, caller) and time bucket; how long addresses live; which flap |
+//! | [`exhaustion`] | how full each subnet was over time, by holder; when it first ran dry and who held it then; what the warm pools cost |
+//! | [`leaks`] | which of the CNI's ENIs were never attached, or detached and never deleted |
+//!
+//! Every report reads a [`ReportInput`]: the kept events and the timeline rebuilt from them,
+//! collected in one scan by [`Collector`]. Rows that come from events carry the event ids that
+//! support them.
+#![deny(missing_docs)]
+
+pub mod churn;
+pub mod exhaustion;
+mod input;
+pub mod leaks;
+pub mod limits;
+mod table;
+
+pub use input::{Collector, NodeIndex, ReportInput};
+
+/// Errors of the reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Building a frame failed (a bug, or polars out of memory).
+    #[error("building the {table} table: {source}")]
+    Frame {
+        /// Which table.
+        table: &'static str,
+        /// What polars said.
+        source: cnitrail_frames::polars::prelude::PolarsError,
+    },
+    /// A bad option value (bucket length, CIDR).
+    #[error("{0}")]
+    Invalid(String),
+}

@@ -1,0 +1,92 @@
+//! Builds report frames column by column, with the same types as the other tables: UTC
+//! microsecond timestamps, nullable text and numbers.
+
+use crate::ReportError;
+use chrono::{DateTime, Utc};
+use cnitrail_frames::polars::prelude::*;
+
+/// Columns of one frame, in order.
+pub(crate) struct TableBuilder {
+    table: &'static str,
+    height: usize,
+    columns: Vec<Column>,
+}
+
+impl TableBuilder {
+    pub(crate) fn new(table: &'static str, height: usize) -> Self {
+        TableBuilder {
+            table,
+            height,
+            columns: Vec::new(),
+        }
+    }
+
+    pub(crate) fn text<S: Into<String>>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<S>>,
+    ) -> Self {
+        let v: Vec<Option<String>> = values.into_iter().map(|s| s.map(Into::into)).collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    pub(crate) fn int(mut self, name: &str, values: impl IntoIterator<Item = Option<i64>>) -> Self {
+        let v: Vec<Option<i64>> = values.into_iter().collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    pub(crate) fn float(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<f64>>,
+    ) -> Self {
+        let v: Vec<Option<f64>> = values.into_iter().collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    pub(crate) fn flag(mut self, name: &str, values: impl IntoIterator<Item = bool>) -> Self {
+        let v: Vec<bool> = values.into_iter().collect();
+        self.columns.push(Column::new(name.into(), v));
+        self
+    }
+
+    pub(crate) fn time(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Option<DateTime<Utc>>>,
+    ) -> Self {
+        let micros = values.into_iter().map(|t| t.map(|t| t.timestamp_micros()));
+        let column = Int64Chunked::from_iter_options(name.into(), micros)
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series()
+            .into_column();
+        self.columns.push(column);
+        self
+    }
+
+    pub(crate) fn list(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = Vec<String>>,
+    ) -> Self {
+        let series: Vec<Series> = values
+            .into_iter()
+            .map(|v| Series::new(PlSmallStr::EMPTY, v))
+            .collect();
+        let mut list = Series::new(name.into(), series);
+        if list.is_empty() {
+            list = Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)));
+        }
+        self.columns.push(list.into_column());
+        self
+    }
+
+    pub(crate) fn build(self) -> Result<DataFrame, ReportError> {
+        let table = self.table;
+        DataFrame::new(self.height, self.columns)
+            .map_err(|source| ReportError::Frame { table, source })
+    }
+}
