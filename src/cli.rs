@@ -25,6 +25,15 @@ pub enum Command {
     /// Every holder of an IP address: at a moment, or over the whole input.
     #[command(after_long_help = WHO_EXAMPLES)]
     Who(Box<WhoArgs>),
+    /// Calls, addresses and ENIs per node (ENI, subnet, caller) and time bucket: what the warm pool costs.
+    #[command(after_long_help = CHURN_EXAMPLES)]
+    Churn(Box<ChurnArgs>),
+    /// How full each subnet was, when it ran dry, who held it, and which levers would help.
+    #[command(after_long_help = EXHAUSTION_EXAMPLES)]
+    Exhaustion(Box<ExhaustionArgs>),
+    /// The CNI's ENIs left unattached, or detached and never deleted.
+    #[command(after_long_help = LEAKS_EXAMPLES)]
+    Leaks(Box<LeaksArgs>),
     /// Simulate ipamd and AWS: write a CloudTrail trail with its ground truth.
     #[command(after_long_help = SIMULATE_EXAMPLES)]
     Simulate(Box<SimulateArgs>),
@@ -96,6 +105,40 @@ Examples:
 An address inside a delegated /28 counts, reported with its prefix. No holder: an empty result,
 a sentence on stderr, and exit status 0.";
 
+const CHURN_EXAMPLES: &str = "\
+Examples:
+  # Per node and hour over a day: calls, addresses taken and given back, lifetimes, flaps
+  cnitrail churn s3://trail/AWSLogs/ --since 2026-11-21 --until 2026-11-22
+
+  # Per subnet in 5-minute buckets, as CSV
+  cnitrail churn ./trail --by subnet --every 5m --format csv > churn.csv
+
+Columns: bucket, the key (node, eni_id, subnet_id or caller), calls, calls_per_hour,
+assign_calls, unassign_calls, failed_calls, addresses_assigned, addresses_released,
+prefixes_assigned, prefixes_released, enis_created, enis_attached, enis_detached, enis_deleted,
+lifetime_min_s, lifetime_p50_s, lifetime_p90_s, lifetime_p99_s, flaps.";
+
+const EXHAUSTION_EXAMPLES: &str = "\
+Examples:
+  # Why did subnet-0abc run dry? (capacity from CreateSubnet in the trail, or given)
+  cnitrail exhaustion s3://trail/AWSLogs/ --since 6h --subnet subnet-0abc \\
+    --subnet-cidr subnet-0abc=10.0.3.0/24
+
+  # Addresses held per subnet and minute, for a chart
+  cnitrail exhaustion ./trail --table usage --format csv > usage.csv
+
+On a terminal: the first failure per subnet, the top holders then, the warm pools the default
+settings imply, and the levers. Elsewhere --table chooses one table: usage (default), moments,
+holders, warm-pools or levers.";
+
+const LEAKS_EXAMPLES: &str = "\
+Examples:
+  # The CNI's ENIs idle for more than 5 minutes (never attached, or detached and not deleted)
+  cnitrail leaks s3://trail/AWSLogs/ --since 1d
+
+  # Allow an hour, as ipamd's own cleanup does, and list them as JSON
+  cnitrail leaks ./trail --grace 1h --format json";
+
 /// How the timeline orders events.
 #[derive(Debug, Args)]
 pub struct OrderArgs {
@@ -161,6 +204,123 @@ pub struct WhoArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `cnitrail churn`.
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Group by node, ENI, subnet or caller.
+    #[arg(long, value_enum, default_value = "node", help_heading = "Report")]
+    pub by: ChurnBy,
+    /// Bucket length (5m, 1h, 1d).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1h",
+        help_heading = "Report"
+    )]
+    pub every: String,
+    /// A release and a new holding of the same address by the same node within this long is a flap.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        help_heading = "Report"
+    )]
+    pub flap_window: String,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--by` of `cnitrail churn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChurnBy {
+    /// The node (instance id).
+    Node,
+    /// The ENI.
+    Eni,
+    /// The subnet.
+    Subnet,
+    /// The caller's ARN.
+    Caller,
+}
+
+/// `cnitrail exhaustion`.
+#[derive(Debug, Args)]
+pub struct ExhaustionArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Only this subnet (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Report")]
+    pub subnet: Vec<String>,
+    /// A subnet's CIDR block, for its capacity (repeatable); wins over CreateSubnet records.
+    #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
+    pub subnet_cidr: Vec<String>,
+    /// Usage rows every this long.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1m",
+        help_heading = "Report"
+    )]
+    pub every: String,
+    /// Holders listed at each first failure.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Report")]
+    pub top: usize,
+    /// The table to write (default: usage; as a table without -o: every table but usage).
+    #[arg(long, value_enum, help_heading = "Report")]
+    pub table: Option<ExhaustionTable>,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--table` of `cnitrail exhaustion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExhaustionTable {
+    /// Per subnet and step: held by kind, capacity, free.
+    Usage,
+    /// Per subnet: the first exhaustion error and what was held then.
+    Moments,
+    /// The top holders at each first failure.
+    Holders,
+    /// Per node: the warm pool the default settings imply.
+    WarmPools,
+    /// The CNI's levers, with the figures that argue for or against them.
+    Levers,
+}
+
+/// `cnitrail leaks`.
+#[derive(Debug, Args)]
+pub struct LeaksArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// How long an ENI may sit unattached before it counts.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        help_heading = "Report"
+    )]
+    pub grace: String,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Parses a duration flag such as `5m`.
+pub fn duration(flag: &str, text: &str) -> anyhow::Result<chrono::Duration> {
+    cnitrail_core::source::window::parse_duration(text)
+        .filter(|d| *d > chrono::Duration::zero())
+        .ok_or_else(|| {
+            anyhow::anyhow!("{flag} {text:?}: expected a duration such as 90s, 5m, 1h or 1d")
+        })
 }
 
 /// `cnitrail simulate`.

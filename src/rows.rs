@@ -49,20 +49,7 @@ pub fn write_rows<R: Row>(
                 .iter()
                 .map(|r| r.cells().into_iter().map(|c| sanitize(&c)).collect())
                 .collect();
-            let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-            for row in &body {
-                for (w, c) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(c.chars().count());
-                }
-            }
-            for row in std::iter::once(&header).chain(&body) {
-                let line: Vec<String> = row
-                    .iter()
-                    .zip(&widths)
-                    .map(|(c, w)| format!("{c:<w$}", c = if c.is_empty() { "-" } else { c }))
-                    .collect();
-                writeln!(out, "{}", line.join("  ").trim_end())?;
-            }
+            write_aligned(&mut out, &header, &body)?;
         }
         Format::Parquet => match parquet {
             Some(write) if !dest.is_terminal() => write(&mut out)?,
@@ -71,6 +58,25 @@ pub fn write_rows<R: Row>(
         },
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Aligned columns, a dash for an empty cell.
+fn write_aligned(out: &mut dyn Write, header: &[String], body: &[Vec<String>]) -> Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in body {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for row in std::iter::once(header).chain(body.iter().map(Vec::as_slice)) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}", c = if c.is_empty() { "-" } else { c }))
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end())?;
+    }
     Ok(())
 }
 
@@ -83,9 +89,197 @@ pub fn csv_quote(cell: &str) -> String {
     }
 }
 
-/// Replaces control characters so that record contents cannot drive the terminal.
+/// Replaces control characters and bidirectional overrides so that record contents (which
+/// anyone able to call AWS can choose) cannot drive the terminal or reorder what it shows.
 pub fn sanitize(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| {
+            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { '?' } else { c }
+        })
         .collect()
+}
+
+/// One value of a table built as a polars frame (the reports), typed for JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value.
+    Null,
+    /// Text, or a timestamp written as RFC 3339 UTC.
+    Text(String),
+    /// A whole number.
+    Int(i64),
+    /// A fraction.
+    Float(f64),
+    /// true/false.
+    Bool(bool),
+    /// A list of text.
+    List(Vec<String>),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => format!("{f:.2}"),
+            Cell::Bool(b) => b.to_string(),
+            Cell::List(l) => l.join(" "),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Null => serde_json::Value::Null,
+            Cell::Text(s) => s.clone().into(),
+            Cell::Int(i) => (*i).into(),
+            Cell::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+            }
+            Cell::Bool(b) => (*b).into(),
+            Cell::List(l) => l.clone().into(),
+        }
+    }
+}
+
+/// The cells of a frame, column by column by type; timestamps become RFC 3339 UTC text.
+pub fn frame_cells(
+    df: &cnitrail_frames::polars::prelude::DataFrame,
+) -> Result<(Vec<String>, Vec<Vec<Cell>>)> {
+    use cnitrail_frames::polars::prelude::*;
+    let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); df.height()];
+    let mut header = Vec::new();
+    for column in df.columns() {
+        header.push(column.name().to_string());
+        let cells: Vec<Cell> = match column.dtype() {
+            DataType::String => column
+                .str()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, |s| Cell::Text(s.to_string())))
+                .collect(),
+            DataType::Int64 => column
+                .i64()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Int))
+                .collect(),
+            DataType::Float64 => column
+                .f64()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Float))
+                .collect(),
+            DataType::Boolean => column
+                .bool()?
+                .iter()
+                .map(|v| v.map_or(Cell::Null, Cell::Bool))
+                .collect(),
+            DataType::Datetime(TimeUnit::Microseconds, _) => column
+                .datetime()?
+                .physical()
+                .iter()
+                .map(|v| {
+                    v.and_then(chrono::DateTime::from_timestamp_micros)
+                        .map_or(Cell::Null, |t| {
+                            Cell::Text(t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                        })
+                })
+                .collect(),
+            DataType::List(_) => column
+                .list()?
+                .amortized_iter()
+                .map(|v| match v {
+                    None => Ok(Cell::Null),
+                    Some(s) => Ok(Cell::List(
+                        s.as_ref()
+                            .str()?
+                            .iter()
+                            .map(|x| x.unwrap_or_default().to_string())
+                            .collect(),
+                    )),
+                })
+                .collect::<Result<_>>()?,
+            other => bail!(
+                "column {} has type {other}, which no output here writes",
+                column.name()
+            ),
+        };
+        for (row, cell) in rows.iter_mut().zip(cells) {
+            row.push(cell);
+        }
+    }
+    Ok((header, rows))
+}
+
+/// Writes a report frame in any format (Parquet as the frame itself).
+pub fn write_frame(
+    format: Format,
+    dest: &Destination,
+    df: &cnitrail_frames::polars::prelude::DataFrame,
+) -> Result<()> {
+    if format == Format::Parquet && dest.is_terminal() {
+        bail!("refusing to write Parquet to a terminal: use -o FILE or a pipe");
+    }
+    let mut out = BufWriter::new(dest.open()?);
+    write_frame_to(format, &mut out, df)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes a report frame into `out` (several frames can share one output).
+pub fn write_frame_to(
+    format: Format,
+    out: &mut dyn Write,
+    df: &cnitrail_frames::polars::prelude::DataFrame,
+) -> Result<()> {
+    if format == Format::Parquet {
+        cnitrail_frames::write_parquet(&mut *out, &mut df.clone())?;
+        return Ok(());
+    }
+    let (header, rows) = frame_cells(df)?;
+    let object = |row: &[Cell]| -> Result<String> {
+        let mut s = String::from("{");
+        for (i, (k, v)) in header.iter().zip(row).enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&serde_json::to_string(k)?);
+            s.push(':');
+            s.push_str(&serde_json::to_string(&v.json())?);
+        }
+        s.push('}');
+        Ok(s)
+    };
+    match format {
+        Format::Jsonl => {
+            for r in &rows {
+                writeln!(out, "{}", object(r)?)?;
+            }
+        }
+        Format::Json => {
+            writeln!(out, "[")?;
+            for (i, r) in rows.iter().enumerate() {
+                let comma = if i + 1 < rows.len() { "," } else { "" };
+                writeln!(out, "  {}{comma}", object(r)?)?;
+            }
+            writeln!(out, "]")?;
+        }
+        Format::Csv => {
+            let h: Vec<String> = header.iter().map(|h| csv_quote(h)).collect();
+            writeln!(out, "{}", h.join(","))?;
+            for r in &rows {
+                let cells: Vec<String> = r.iter().map(|c| csv_quote(&c.text())).collect();
+                writeln!(out, "{}", cells.join(","))?;
+            }
+        }
+        Format::Table => {
+            let header: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| sanitize(&c.text())).collect())
+                .collect();
+            write_aligned(out, &header, &body)?;
+        }
+        Format::Parquet => unreachable!("handled above"),
+    }
+    Ok(())
 }

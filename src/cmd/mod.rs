@@ -1,6 +1,10 @@
 //! One file per command; each turns parsed arguments into library calls and an exit code.
 
+mod churn;
+mod collect;
 mod completions;
+mod exhaustion;
+mod leaks;
 mod scan;
 mod simulate;
 mod timeline;
@@ -15,6 +19,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Scan(args) => scan::run(*args),
         Command::Timeline(args) => timeline::run(*args),
         Command::Who(args) => who::run(*args),
+        Command::Churn(args) => churn::run(*args),
+        Command::Exhaustion(args) => exhaustion::run(*args),
+        Command::Leaks(args) => leaks::run(*args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }

@@ -598,7 +598,15 @@ fn levers(
                 Some((cidr, usable)) => format!("{s} ({cidr}): {usable} usable addresses, peak {peak} held, {} exhaustion errors", f.failures),
                 None => format!("{s}: capacity unknown (give --subnet-cidr), peak {peak} held, {} exhaustion errors", f.failures),
             },
-            verdict: "the peak held is the smallest size that would have sufficed with these settings".to_string(),
+            verdict: match capacity.get(s) {
+                Some((_, usable)) if peak >= *usable => format!(
+                    "the subnet was full ({peak} of {usable}): demand went beyond it, so the subnet needs more than {usable} usable addresses unless a lever above lowers the demand"
+                ),
+                Some((_, usable)) => format!(
+                    "held peaked at {peak} of {usable} at one-minute steps: the errors came between steps or from fragmentation, not from a full subnet"
+                ),
+                None => "compare the peak with the subnet's size".to_string(),
+            },
         });
     }
     out

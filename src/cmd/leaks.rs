@@ -1,0 +1,19 @@
+//! `cnitrail leaks`: the CNI's ENIs left idle.
+
+use super::collect::{collect, emit};
+use crate::cli::{LeaksArgs, duration};
+use crate::exit::Code;
+use anyhow::Result;
+
+pub fn run(args: LeaksArgs) -> Result<Code> {
+    let grace = duration("--grace", &args.grace)?;
+    let (input, summary) = collect(&args.input, &args.output, &args.order)?;
+    let df = cnitrail_report::leaks::leaks(&input, grace)?;
+    if df.height() == 0 && !args.output.quiet {
+        eprintln!(
+            "cnitrail: no ENI of the CNI sat idle longer than {} in this input",
+            args.grace
+        );
+    }
+    emit(&args.output, &df, &summary)
+}
