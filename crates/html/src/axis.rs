@@ -33,7 +33,8 @@ impl Ranged for Ticked {
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
         let width = self.range.end - self.range.start;
-        if !(width > 0.0) || !value.is_finite() {
+        // Also catches a NaN width, for which `width <= 0.0` would be false.
+        if width.is_nan() || width <= 0.0 || !value.is_finite() {
             return limit.0 + (limit.1 - limit.0) / 2;
         }
         let share = (value - self.range.start) / width;
@@ -254,7 +255,7 @@ mod tests {
         );
         let axis = CountAxis::up_to(0.0);
         assert_eq!(axis.ticks, vec![0.0, 1.0]);
-        let axis = CountAxis::up_to(4 as f64 * u64::MAX as f64);
+        let axis = CountAxis::up_to(4.0 * u64::MAX as f64);
         assert!(axis.top.is_finite() && axis.ticks.len() <= 21);
     }
 

@@ -19,6 +19,13 @@ use crate::{ExhaustionMoment, MAX_CHURN_NODES, NodeChurn, SubnetSeries, Throttle
 /// windows (plotters writes a `viewBox`).
 const WIDTH: u32 = 1000;
 const FONT: &str = "sans-serif";
+/// Space left of the plotting area: the chart margin plus the y-axis label area.
+const MARGIN_LEFT: u32 = 8;
+const COUNT_LABEL_AREA: u32 = 72;
+
+fn plot_left(label_area: u32) -> f64 {
+    f64::from(MARGIN_LEFT + label_area) / f64::from(WIDTH)
+}
 
 /// Colours of the kinds of holder, bottom of the stack first. Chosen to stay distinguishable
 /// for the common colour-vision deficiencies and on paper.
@@ -70,6 +77,9 @@ pub(crate) type Legend = Vec<LegendEntry>;
 pub(crate) struct Drawn {
     pub(crate) svg: String,
     pub(crate) legend: Legend,
+    /// Where the plotting area starts, as a share of the chart's width, so that the page can
+    /// line the legend up with the data rather than with the axis labels.
+    pub(crate) plot_left: f64,
 }
 
 /// A chart, or the sentence the page shows instead (nothing to draw, or drawing failed).
@@ -216,31 +226,51 @@ pub(crate) fn subnet_usage(
                 CAPACITY_COLOUR.stroke_width(2),
             ))?;
         }
-        for moment in exhaustion {
-            let x = (moment.time.timestamp() as f64).clamp(axis.start, axis.end);
-            chart.draw_series(DashedLineSeries::new(
-                [(x, 0.0), (x, counts.top)],
-                6,
-                4,
-                EXHAUSTION_COLOUR.stroke_width(2),
-            ))?;
-            let label = format!(
-                "{} {}",
-                visible(&moment.error_code),
-                moment.time.format("%H:%M:%SZ")
-            );
-            chart.draw_series(std::iter::once(Text::new(
-                label,
-                (x, counts.top),
-                (FONT, 12)
-                    .into_font()
-                    .color(&EXHAUSTION_COLOUR)
-                    .pos(exhaustion_label_anchor(x, axis)),
-            )))?;
-        }
+        exhaustion_markers(&mut chart, exhaustion, axis, &counts, true)?;
         Ok(())
     })?;
-    Ok(Drawn { svg, legend })
+    Ok(Drawn {
+        svg,
+        legend,
+        plot_left: plot_left(COUNT_LABEL_AREA),
+    })
+}
+
+/// Dashed red vertical lines at exhaustion moments, labelled with the error code and time
+/// when `labelled` (on a subnet's own chart; elsewhere the table says which subnet it was).
+fn exhaustion_markers(
+    chart: &mut TimeChart<'_>,
+    moments: &[&ExhaustionMoment],
+    axis: &TimeAxis,
+    counts: &CountAxis,
+    labelled: bool,
+) -> Result<(), DrawError> {
+    for moment in moments {
+        let x = (moment.time.timestamp() as f64).clamp(axis.start, axis.end);
+        chart.draw_series(DashedLineSeries::new(
+            [(x, 0.0), (x, counts.top)],
+            6,
+            4,
+            EXHAUSTION_COLOUR.stroke_width(2),
+        ))?;
+        if !labelled {
+            continue;
+        }
+        let label = format!(
+            "{} {}",
+            visible(&moment.error_code),
+            moment.time.format("%H:%M:%SZ")
+        );
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            (x, counts.top),
+            (FONT, 12)
+                .into_font()
+                .color(&EXHAUSTION_COLOUR)
+                .pos(exhaustion_label_anchor(x, axis)),
+        )))?;
+    }
+    Ok(())
 }
 
 /// Exhaustion labels sit beside their marker, on whichever side has room.
@@ -259,11 +289,11 @@ fn time_chart<'a>(
 ) -> Result<TimeChart<'a>, DrawError> {
     Ok(ChartBuilder::on(root)
         .margin_top(14)
-        .margin_left(8)
+        .margin_left(MARGIN_LEFT)
         .margin_right(24)
         .margin_bottom(6)
         .x_label_area_size(46)
-        .y_label_area_size(72)
+        .y_label_area_size(COUNT_LABEL_AREA)
         .build_cartesian_2d(
             Ticked::new(axis.start..axis.end, axis.ticks()),
             Ticked::new(0.0..counts.top, counts.ticks.clone()),
@@ -288,8 +318,13 @@ fn mesh(chart: &mut TimeChart<'_>, axis: &TimeAxis, y_description: &str) -> Resu
     Ok(())
 }
 
-/// Throttled calls per minute, one line per API, on the shared time axis.
-pub(crate) fn throttling(series: &[ThrottleSeries], axis: &TimeAxis) -> ChartResult {
+/// Throttled calls per minute, one line per API, on the shared time axis, with the
+/// exhaustion moments of all subnets marked (throttling often comes with, or causes, them).
+pub(crate) fn throttling(
+    series: &[ThrottleSeries],
+    exhaustion: &[&ExhaustionMoment],
+    axis: &TimeAxis,
+) -> ChartResult {
     let drawable: Vec<&ThrottleSeries> = series.iter().filter(|s| !s.points.is_empty()).collect();
     if drawable
         .iter()
@@ -304,7 +339,7 @@ pub(crate) fn throttling(series: &[ThrottleSeries], axis: &TimeAxis) -> ChartRes
         .map(|&(_, n)| n)
         .fold(0.0_f64, f64::max);
     let counts = CountAxis::up_to(highest);
-    let legend = drawable
+    let mut legend: Legend = drawable
         .iter()
         .enumerate()
         .map(|(i, s)| LegendEntry {
@@ -313,10 +348,18 @@ pub(crate) fn throttling(series: &[ThrottleSeries], axis: &TimeAxis) -> ChartRes
             swatch: Swatch::Line,
         })
         .collect();
+    if !exhaustion.is_empty() {
+        legend.push(LegendEntry {
+            label: "first address-exhaustion error in a subnet".into(),
+            colour: EXHAUSTION_COLOUR,
+            swatch: Swatch::DashedLine,
+        });
+    }
 
     let svg = draw_svg(320, |root| {
         let mut chart = time_chart(root, axis, &counts)?;
         mesh(&mut chart, axis, "throttled calls per minute")?;
+        exhaustion_markers(&mut chart, exhaustion, axis, &counts, false)?;
         for (i, line) in lines.iter().enumerate() {
             let colour = SERIES_COLOURS[i % SERIES_COLOURS.len()];
             chart.draw_series(LineSeries::new(
@@ -326,7 +369,11 @@ pub(crate) fn throttling(series: &[ThrottleSeries], axis: &TimeAxis) -> ChartRes
         }
         Ok(())
     })?;
-    Ok(Drawn { svg, legend })
+    Ok(Drawn {
+        svg,
+        legend,
+        plot_left: plot_left(COUNT_LABEL_AREA),
+    })
 }
 
 /// A throttling series as a line that drops to zero in the minutes it leaves out, so that a
@@ -417,7 +464,7 @@ pub(crate) fn churn(nodes: &[&NodeChurn]) -> ChartResult {
     let svg = draw_svg(height, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin_top(10)
-            .margin_left(8)
+            .margin_left(MARGIN_LEFT)
             .margin_right(24)
             .margin_bottom(6)
             .x_label_area_size(46)
@@ -459,7 +506,11 @@ pub(crate) fn churn(nodes: &[&NodeChurn]) -> ChartResult {
         }))?;
         Ok(())
     })?;
-    Ok(Drawn { svg, legend })
+    Ok(Drawn {
+        svg,
+        legend,
+        plot_left: plot_left(label_width),
+    })
 }
 
 #[cfg(test)]

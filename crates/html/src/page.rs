@@ -46,7 +46,7 @@ nav a:hover { text-decoration: underline; }
 .detail { color: var(--muted); margin: 0 0 6px; font-size: 14px; }
 .empty { color: var(--muted); font-style: italic; background: var(--panel); border: 1px dashed var(--line);
   border-radius: 6px; padding: 14px; }
-.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 0; margin: 4px 0 0 72px; font-size: 13px; }
+.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 0; margin: 4px 0 0 8%; font-size: 13px; }
 .legend li { display: flex; align-items: center; gap: 6px; overflow-wrap: anywhere; }
 .swatch { display: inline-block; flex: none; width: 18px; }
 .swatch.area { height: 12px; border-radius: 2px; }
@@ -57,10 +57,12 @@ nav a:hover { text-decoration: underline; }
 table { border-collapse: collapse; font-size: 14px; min-width: 50%; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
-td { overflow-wrap: anywhere; white-space: pre-wrap; }
+td { overflow-wrap: break-word; white-space: pre-wrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
+details { margin: 8px 0; }
+summary { cursor: pointer; color: var(--accent); font-size: 14px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); padding-top: 8px; }
 @media print { main { max-width: none; } h2 { break-after: avoid; } .chart, table { break-inside: avoid; } }
 "#;
@@ -201,7 +203,7 @@ fn subnets(out: &mut String, report: &Report, axis: Option<&TimeAxis>) {
             .iter()
             .filter(|m| m.subnet_id == series.subnet_id)
             .collect();
-        let _ = write!(out, "<h3>{}</h3>\n", html(&series.subnet_id));
+        let _ = writeln!(out, "<h3>{}</h3>", html(&series.subnet_id));
         subnet_detail(out, series, !moments.is_empty());
         let drawn = match axis {
             Some(axis) => charts::subnet_usage(series, &moments, axis),
@@ -257,7 +259,11 @@ fn subnet_detail(out: &mut String, series: &SubnetSeries, exhausted: bool) {
 /// screen readers.
 fn chart(out: &mut String, drawn: ChartResult, label: &str) {
     match drawn {
-        Ok(Drawn { svg, legend }) => {
+        Ok(Drawn {
+            svg,
+            legend,
+            plot_left,
+        }) => {
             let labelled = svg.replacen(
                 "<svg ",
                 &format!("<svg role=\"img\" aria-label=\"{}\" ", html(label)),
@@ -265,7 +271,11 @@ fn chart(out: &mut String, drawn: ChartResult, label: &str) {
             );
             let _ = write!(out, "<div class=\"chart\">\n{labelled}</div>\n");
             if !legend.is_empty() {
-                out.push_str("<ul class=\"legend\">");
+                let _ = write!(
+                    out,
+                    "<ul class=\"legend\" style=\"margin-left:{:.1}%\">",
+                    plot_left * 100.0
+                );
                 for entry in legend {
                     let class = match entry.swatch {
                         Swatch::Area => "area",
@@ -296,7 +306,7 @@ fn hex(colour: RGBColor) -> String {
 }
 
 fn empty(out: &mut String, sentence: &str) {
-    let _ = write!(out, "<p class=\"empty\">{}</p>\n", html(sentence));
+    let _ = writeln!(out, "<p class=\"empty\">{}</p>", html(sentence));
 }
 
 fn exhaustion(out: &mut String, moments: &[ExhaustionMoment]) {
@@ -352,9 +362,9 @@ fn churn(out: &mut String, report: &Report) {
     }
     let nodes = charts::busiest_nodes(&report.churn_per_node);
     if report.churn_per_node.len() > nodes.len() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<p class=\"detail\">Showing the {} nodes with the most assigned addresses, of {}.</p>\n",
+            "<p class=\"detail\">Showing the {} nodes with the most assigned addresses, of {}.</p>",
             nodes.len(),
             report.churn_per_node.len()
         );
@@ -377,7 +387,10 @@ fn churn(out: &mut String, report: &Report) {
         })
         .collect();
     debug_assert!(rows.len() <= MAX_CHURN_NODES);
+    // Folded: the chart already shows the same numbers, the table is for copying them.
+    out.push_str("<details><summary>The same nodes as a table, with their EC2 calls</summary>\n");
     write_table(out, &columns, &rows);
+    out.push_str("</details>\n");
     out.push_str("</section>\n");
 }
 
@@ -387,7 +400,10 @@ fn throttling(out: &mut String, report: &Report, axis: Option<&TimeAxis>) {
          EC2 calls refused with a throttling error, per minute and API.</p>\n",
     );
     let drawn = match axis {
-        Some(axis) => charts::throttling(&report.throttles, axis),
+        Some(axis) => {
+            let moments: Vec<&ExhaustionMoment> = report.exhaustion.iter().collect();
+            charts::throttling(&report.throttles, &moments, axis)
+        }
         None => Err("No throttled calls in this window.".into()),
     };
     chart(out, drawn, "Throttled calls per minute, by API");
@@ -430,17 +446,17 @@ fn write_table(out: &mut String, columns: &[String], rows: &[Vec<String>]) {
         })
         .collect();
     out.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
-    for col in 0..width {
+    for (col, &is_numeric) in numeric.iter().enumerate() {
         let name = columns.get(col).map_or("", String::as_str);
-        let class = if numeric[col] { " class=\"num\"" } else { "" };
+        let class = if is_numeric { " class=\"num\"" } else { "" };
         let _ = write!(out, "<th scope=\"col\"{class}>{}</th>", html(name));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in rows {
         out.push_str("<tr>");
-        for col in 0..width {
+        for (col, &is_numeric) in numeric.iter().enumerate() {
             let cell = row.get(col).map_or("", String::as_str);
-            let class = if numeric[col] {
+            let class = if is_numeric {
                 " class=\"num\""
             } else if looks_like_time(cell) {
                 " class=\"time\""
