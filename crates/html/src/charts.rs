@@ -13,7 +13,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::axis::{CountAxis, Ticked, TimeAxis, count_label};
 use crate::escape::visible;
-use crate::{ExhaustionMoment, MAX_CHURN_NODES, NodeChurn, SubnetSeries, ThrottleSeries};
+use crate::{
+    ExhaustionMoment, MAX_CHURN_NODES, NodeChurn, SubnetSeries, ThrottleSeries, UsagePoint,
+};
 
 /// Width of every chart, in SVG user units; the page scales charts down to fit narrower
 /// windows (plotters writes a `viewBox`).
@@ -136,8 +138,12 @@ fn stack_steps(series: &SubnetSeries, axis: &TimeAxis) -> Stack {
         }
         highest = highest.max(total);
     };
+    // Time order is the caller's promise; sorting anyway keeps a broken promise from drawing a
+    // polygon that folds back on itself.
+    let mut ordered: Vec<&UsagePoint> = series.points.iter().collect();
+    ordered.sort_by_key(|point| point.time);
     let mut previous: Option<[u64; 4]> = None;
-    for point in &series.points {
+    for point in ordered {
         let x = (point.time.timestamp() as f64).clamp(axis.start, axis.end);
         let values = [
             point.node,
@@ -534,6 +540,30 @@ mod tests {
         let line = per_minute_line(&series, &axis);
         let values: Vec<f64> = line.iter().map(|p| p.1).collect();
         assert_eq!(values, vec![0.0, 3.0, 4.0, 0.0, 0.0, 1.0, 0.0]);
+    }
+
+    /// The charts rely on plotters' SVG backend to escape text (they only make controls
+    /// visible): this fails if a plotters upgrade stops doing so.
+    #[test]
+    fn the_svg_backend_escapes_text_it_is_given() {
+        // Short enough not to be cut by the label length limit.
+        let hostile = "</text><script>x</script>\"onload=\"x'";
+        let node = NodeChurn {
+            node: hostile.into(),
+            assigned: 3,
+            released: 1,
+            ec2_calls: 1,
+        };
+        let drawn = churn(&[&node]).expect("a chart");
+        assert!(!drawn.svg.contains("<script"));
+        assert!(!drawn.svg.contains("\"onload"));
+        assert!(
+            drawn
+                .svg
+                .contains("&lt;/text&gt;&lt;script&gt;x&lt;/script&gt;&quot;onload=&quot;x&apos;"),
+            "{}",
+            drawn.svg
+        );
     }
 
     #[test]

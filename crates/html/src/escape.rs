@@ -23,6 +23,8 @@ fn is_deceptive(c: char, keep_line_breaks: bool) -> bool {
         // Invisible direction marks and the line/paragraph separators, which can also displace
         // text; rare in honest CloudTrail content, so showing them costs nothing.
         '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}' => true,
+        // Zero-width characters, which make two different names look identical.
+        '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' => true,
         _ => false,
     }
 }
@@ -103,6 +105,7 @@ mod tests {
         assert_eq!(html("\u{0}\u{7f}\u{9b}"), "\\x00\\x7f\\x9b");
         assert_eq!(html("evil\u{202e}gpj.exe"), "evil\\u{202e}gpj.exe");
         assert_eq!(html("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(html("ip-10-0-1-1\u{200b}"), "ip-10-0-1-1\\u{200b}");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! The data model is plain Rust on purpose: the caller builds it from its polars frames, and
 //! this crate stays light enough to build and test in seconds.
 
+#![deny(missing_docs)]
+
 use std::io::Write as _;
 use std::path::Path;
 
