@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Every record read is accounted for: kept, filtered, malformed or a duplicate
-//! ([`stats::Counts`]).
+//! ([`stats::Counts`]). On request ([`ScanOptions::count_calls`]) the scan also counts every EC2
+//! call of any API per minute and caller ([`calls::CallCounts`], in [`ScanSummary::calls`]).
 //!
 //! ```
 //! use cnitrail_core::{scan, source::local, ScanOptions};
@@ -30,6 +31,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod calls;
 pub mod decode;
 pub mod extract;
 pub mod model;
@@ -38,6 +40,7 @@ pub mod source;
 pub mod stats;
 pub mod timeline;
 
+pub use calls::{CallCountRow, CallCounts};
 pub use model::{Actor, EniEvent, EventName};
 pub use scan::{ActorFilter, EventSink, ScanOptions};
 pub use stats::ScanSummary;

@@ -10,8 +10,10 @@
 //!
 //! Output order is input order (objects as listed, records as framed), whatever the thread
 //! timing, so two runs over the same input write the same bytes. Memory is bounded by the
-//! objects in flight (a few per thread) plus the set of kept event ids and CNI ENIs.
+//! objects in flight (a few per thread) plus the set of kept event ids and CNI ENIs; with
+//! [`ScanOptions::count_calls`], also the ids of every counted EC2 call ([`crate::calls`]).
 
+use crate::calls::{CallCounter, FileCalls};
 use crate::decode::frame::{Frame, Framer, ItemKind};
 use crate::decode::{self, Counting};
 use crate::extract::{Extracted, KeptRecord, Origin, extract_item};
@@ -52,6 +54,9 @@ pub struct ScanOptions {
     pub max_record: usize,
     /// Keep every file's counts in [`ScanSummary::files`] (memory grows with the file count).
     pub file_reports: bool,
+    /// Count every EC2 call, of any API and caller, into [`ScanSummary::calls`] (see
+    /// [`crate::calls`]). Off by default: a plain scan pays nothing for it.
+    pub count_calls: bool,
 }
 
 impl Default for ScanOptions {
@@ -64,6 +69,7 @@ impl Default for ScanOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_record: decode::frame::DEFAULT_MAX_ITEM,
             file_reports: false,
+            count_calls: false,
         }
     }
 }
@@ -102,6 +108,8 @@ struct FileResult {
     report: FileReport,
     records: Vec<KeptRecord>,
     malformed: Vec<MalformedRecord>,
+    /// The file's EC2 calls, when [`ScanOptions::count_calls`] is on.
+    calls: Option<FileCalls>,
 }
 
 impl FileResult {
@@ -115,6 +123,7 @@ impl FileResult {
             },
             records: Vec::new(),
             malformed: Vec::new(),
+            calls: None,
         }
     }
 }
@@ -144,6 +153,7 @@ fn process(obj: InputObject, opts: &ScanOptions) -> FileResult {
                 },
                 records: Vec::new(),
                 malformed: Vec::new(),
+                calls: None,
             };
         }
         FileKind::Events => {}
@@ -171,6 +181,7 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
     let mut counts = Counts::default();
     let mut records = Vec::new();
     let mut malformed = Vec::new();
+    let mut calls = opts.count_calls.then(FileCalls::default);
     let mut status = FileStatus::Read;
     let mut reason = None;
     let mut index = 0u64;
@@ -184,6 +195,7 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
                 break;
             }
         };
+        let mut counted_at = None;
         let outcome = match frame {
             Frame::Item { kind, bytes } => {
                 if index == 0 && kind == ItemKind::TopLevel && is_digest(bytes) {
@@ -195,14 +207,28 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
                     file: file.clone(),
                     index,
                 };
-                extract_item(kind, bytes, &origin)
+                match calls.as_mut() {
+                    Some(calls) => {
+                        let (outcome, at) =
+                            crate::calls::extract_and_count(kind, bytes, &origin, opts, calls);
+                        counted_at = at;
+                        outcome
+                    }
+                    None => extract_item(kind, bytes, &origin),
+                }
             }
             Frame::Malformed { reason } => Extracted::Malformed(reason),
         };
         counts.records_read += 1;
         match outcome {
             Extracted::Kept(rec) => match window_filter(&rec, opts) {
-                None => records.push(rec),
+                None => {
+                    // The call's actor is the one the merge settles for the kept record.
+                    if let (Some(calls), Some(at)) = (calls.as_mut(), counted_at) {
+                        calls.link_kept(at, records.len());
+                    }
+                    records.push(rec)
+                }
                 Some(why) => counts.filtered(why),
             },
             Extracted::Filtered(why) => counts.filtered(why),
@@ -236,6 +262,7 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
         },
         records,
         malformed,
+        calls,
     }
 }
 
@@ -277,6 +304,7 @@ struct Merger {
     seen: SeenIds,
     cni_enis: HashSet<String>,
     attachment_eni: HashMap<String, String>,
+    calls: CallCounter,
 }
 
 impl Merger {
@@ -292,6 +320,7 @@ impl Merger {
             mut report,
             records,
             malformed,
+            calls,
         } = result;
         // Records inside a file come in no particular order (facts §7): learn what the whole
         // file says about ENIs before attributing any of its calls.
@@ -303,9 +332,14 @@ impl Merger {
                 }
             }
         }
+        // The settled actor of each kept record, for the call counts (empty when not counting).
+        let mut kept_actors = Vec::new();
         for rec in records {
             if !self.seen.first(&rec.events[0].event_id) {
                 report.counts.duplicates += 1;
+                if calls.is_some() {
+                    kept_actors.push(rec.events[0].actor);
+                }
                 continue;
             }
             let mut events = rec.events;
@@ -313,6 +347,10 @@ impl Merger {
                 if e.actor == Actor::Other && rec.node_identity && self.is_cni_eni(e) {
                     e.actor = Actor::Cni;
                 }
+            }
+            if calls.is_some() {
+                let any_cni = events.iter().any(|e| e.actor == Actor::Cni);
+                kept_actors.push(if any_cni { Actor::Cni } else { events[0].actor });
             }
             if opts.actor == ActorFilter::Cni {
                 events.retain(|e| e.actor == Actor::Cni);
@@ -326,6 +364,9 @@ impl Merger {
             for e in events {
                 sink.event(e)?;
             }
+        }
+        if let Some(calls) = calls {
+            self.calls.add_file(calls, &kept_actors, opts.actor);
         }
         for m in malformed {
             summary.add_malformed(m);
@@ -444,5 +485,6 @@ where
         job_tx.take();
         result
     })?;
+    summary.calls = merger.calls.into_counts();
     Ok(summary)
 }

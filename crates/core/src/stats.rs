@@ -1,5 +1,6 @@
 //! Accounting: every record read is kept, filtered, malformed or a duplicate, and the totals say so.
 
+use crate::calls::CallCounts;
 use serde::Serialize;
 use std::ops::AddAssign;
 
@@ -135,6 +136,12 @@ pub struct ScanSummary {
     /// [`ScanOptions::file_reports`]: crate::scan::ScanOptions::file_reports
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileReport>,
+    /// Every EC2 call counted per minute, account, region, API, caller and actor, when
+    /// [`ScanOptions::count_calls`] asked for it (empty otherwise). Not part of `--stats json`.
+    ///
+    /// [`ScanOptions::count_calls`]: crate::scan::ScanOptions::count_calls
+    #[serde(skip)]
+    pub calls: CallCounts,
 }
 
 /// A failed file and why.

@@ -72,8 +72,9 @@ pub fn extract_item_parsed(kind: ItemKind, bytes: &[u8], origin: &Origin) -> Ext
     }
 }
 
-/// Takes the CloudTrail record out of whatever envelope carried it.
-fn unwrap_record(kind: ItemKind, value: Value) -> Result<Value, String> {
+/// Takes the CloudTrail record out of whatever envelope carried it. Public so that the call
+/// counts ([`crate::calls`]) read the very record this parse produced instead of parsing twice.
+pub fn unwrap_record(kind: ItemKind, value: Value) -> Result<Value, String> {
     let Value::Object(mut obj) = value else {
         return Err("not a JSON object".into());
     };

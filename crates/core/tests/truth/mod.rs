@@ -1,6 +1,8 @@
 //! The timeline against the simulator's ground truth: every holding interval the simulator
 //! says happened must be rebuilt from the trail alone, to the second, and nothing else.
 
+mod calls;
+
 use cnitrail_core::scan::{Quiet, ScanOptions, scan};
 use cnitrail_core::source::local::{NameFilter, expand};
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};

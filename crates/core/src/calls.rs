@@ -1,0 +1,1489 @@
+//! A compact count of every EC2 call, kept by the scan when [`ScanOptions::count_calls`] asks
+//! for it (issue 6: EC2 throttles per account and API, so a throttle report needs to know who
+//! else called the same API in the same minutes, without a second pass over the files).
+//!
+//! # What is counted
+//!
+//! Every record whose `eventSource` is `ec2.amazonaws.com`, of any API (the ENI calls the scan
+//! keeps, `Describe*`, other tools' `RunInstances`, `CreateTags` on anything…), counted once
+//! per `eventID` into a [`CallCounts`] table keyed by
+//! `(minute, account, region, api, caller, actor)` with three counters: `calls`, `throttled`
+//! (`errorCode` `Client.RequestLimitExceeded` or `RequestLimitExceeded`) and `failed` (any
+//! `errorCode`, throttles included).
+//!
+//! - **minute**: `eventTime` truncated to the minute, UTC.
+//! - **account**: `recipientAccountId`, else the caller's `accountId`, else the session issuer's
+//!   (the same fallbacks as the kept events' `account`); **region**: `awsRegion`.
+//! - **api**: `eventName`.
+//! - **caller** ([`caller_of`]): for `AssumedRole` the `userIdentity.arn`
+//!   (`arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`; the node role's session is the instance
+//!   id); for `AWSService` its `invokedBy` (`autoscaling.amazonaws.com`); otherwise the `arn`,
+//!   else the `principalId`, else the session issuer's role ARN (records trimmed of everything
+//!   else, facts §0), else `unknown`.
+//! - **actor**: the scan's own classification. For the ENI calls the scan keeps, the actor of
+//!   their events once the scan has attributed unmarked CNI calls (node identity acting on an
+//!   ENI the CNI owns, evidence from the whole file and earlier files); `cni` when any of the
+//!   record's events is the CNI's. For every other EC2 call, the user agent alone
+//!   ([`actor::from_user_agent`]): such calls name no
+//!   ENI to attribute by, so the `Describe*` calls of CNI v1.20–v1.21 and ≤ v1.6 (no marker) are
+//!   counted as `other`. Their caller still names the node (node role) or the CNI's IRSA role,
+//!   which is what a report groups by.
+//!
+//! # Filters
+//!
+//! The scan's filters apply to counted calls as to kept events: `eventTime` in the window,
+//! `--account`/`--region` on the account and region above (both before deduplication, in the
+//! worker), and `--actor cni` on the actor above (after deduplication, as for kept records).
+//! A record that cannot be read for counting (invalid JSON, no `eventTime` or an unparsable
+//! one, no `eventName`) is simply not counted: the scan's accounting of records (read = kept +
+//! filtered + malformed + duplicates) does not change with counting on or off.
+//!
+//! # Finding EC2 records cheaply
+//!
+//! Records the scan's prefilter passes as candidates are parsed in full for extraction anyway;
+//! the count reads the same parsed value. Every other record is searched for the bytes
+//! `ec2.amazonaws.com` (SIMD `memmem`); only records containing them, or containing a `\u`
+//! escape (which could spell the source in JSON without those bytes, as the prefilter
+//! reasons), are read by a light parse: a serde visitor that borrows the dozen fields it needs
+//! and skips everything else ([`serde::de::IgnoredAny`]). The string also occurs in other
+//! services' records (`invokedBy`, role ARNs), so the parsed `eventSource` decides.
+//!
+//! # Duplicates and memory
+//!
+//! CloudTrail delivers some records twice, often in a later file; the count is exact because the
+//! scan keeps every counted record's id: `eventID` (else `requestID`, else the response's
+//! `requestId`, as for kept events; a record with none is counted without deduplication). A UUID
+//! is kept as 16 bytes in a `HashSet<u128>` (other ids as text): 16 bytes plus one control
+//! byte per bucket at a load between 7/16 and 7/8, so **about 19.5–39 bytes per distinct EC2
+//! record, 27 on average**, held until the scan ends. This is separate from (and in addition
+//! to) the set of kept event ids the scan always holds. No bounded exact scheme exists without
+//! an assumption on how late a duplicate can come; see docs/performance.md.
+//!
+//! The table itself is small: strings (account, region, api, caller) are interned once, and a
+//! cell is 32 bytes of key plus 24 of counters, so its size grows with minutes × APIs ×
+//! callers, not with records.
+
+use crate::decode::frame::ItemKind;
+use crate::decode::prefilter;
+use crate::extract::actor;
+use crate::extract::sets::{get, path};
+use crate::extract::{Extracted, Origin, extract_record, unwrap_record};
+use crate::model::{Actor, parse_uuid};
+use crate::scan::{ActorFilter, ScanOptions};
+use crate::stats::FilterReason;
+use chrono::{DateTime, Utc};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// The `eventSource` of the EC2 API.
+pub const EC2_SOURCE: &str = "ec2.amazonaws.com";
+
+/// True for EC2's throttling error, in CloudTrail's spelling (`Client.RequestLimitExceeded`) or
+/// the SDK's (`RequestLimitExceeded`).
+pub fn is_throttle(error_code: &str) -> bool {
+    matches!(
+        error_code,
+        "Client.RequestLimitExceeded" | "RequestLimitExceeded"
+    )
+}
+
+/// The three counters of one cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallTally {
+    /// Calls made.
+    pub calls: u64,
+    /// Of which refused with `RequestLimitExceeded`.
+    pub throttled: u64,
+    /// Of which carrying any `errorCode` (throttles included).
+    pub failed: u64,
+}
+
+impl CallTally {
+    /// One call, throttled and failed as its error code says.
+    pub fn of_call(error_code: Option<&str>) -> Self {
+        CallTally {
+            calls: 1,
+            throttled: u64::from(error_code.is_some_and(is_throttle)),
+            failed: u64::from(error_code.is_some()),
+        }
+    }
+}
+
+impl std::ops::AddAssign for CallTally {
+    fn add_assign(&mut self, o: CallTally) {
+        self.calls += o.calls;
+        self.throttled += o.throttled;
+        self.failed += o.failed;
+    }
+}
+
+/// The key of one cell, borrowed: what [`CallCounts::add`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallKey<'a> {
+    /// When; truncated to the minute by the table.
+    pub minute: DateTime<Utc>,
+    /// `recipientAccountId` (or the caller's account).
+    pub account: Option<&'a str>,
+    /// `awsRegion`.
+    pub region: Option<&'a str>,
+    /// `eventName`.
+    pub api: &'a str,
+    /// Who called (see the module docs).
+    pub caller: &'a str,
+    /// The scan's actor classification.
+    pub actor: Actor,
+}
+
+/// One cell of the table, owned: what [`CallCounts::rows`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallCountRow {
+    /// The minute (UTC, seconds zero).
+    pub minute: DateTime<Utc>,
+    /// `recipientAccountId` (or the caller's account).
+    pub account: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `eventName`.
+    pub api: String,
+    /// Who called (see the module docs).
+    pub caller: String,
+    /// The scan's actor classification.
+    pub actor: Actor,
+    /// Calls made.
+    pub calls: u64,
+    /// Of which refused with `RequestLimitExceeded`.
+    pub throttled: u64,
+    /// Of which carrying any `errorCode` (throttles included).
+    pub failed: u64,
+}
+
+/// Strings stored once, named by a small number.
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    ids: HashMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
+}
+
+/// The symbol of an absent account or region.
+const NO_NAME: u32 = u32::MAX;
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        let name: Arc<str> = Arc::from(s);
+        self.names.push(name.clone());
+        self.ids.insert(name, id);
+        id
+    }
+
+    fn intern_opt(&mut self, s: Option<&str>) -> u32 {
+        s.map_or(NO_NAME, |s| self.intern(s))
+    }
+
+    fn name(&self, id: u32) -> Option<&str> {
+        self.names.get(id as usize).map(|n| &**n)
+    }
+}
+
+/// A cell's key with interned strings; `minute` counts minutes since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct CellKey {
+    minute: i64,
+    account: u32,
+    region: u32,
+    api: u32,
+    caller: u32,
+    actor: Actor,
+}
+
+/// Minutes since the Unix epoch, rounded down (also before 1970).
+fn minute_of(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(60)
+}
+
+/// Sorting rank of an actor (the model's `Actor` has no order of its own).
+fn actor_rank(a: Actor) -> u8 {
+    match a {
+        Actor::Cni => 0,
+        Actor::ResourceController => 1,
+        Actor::Other => 2,
+    }
+}
+
+/// Counts of EC2 calls per `(minute, account, region, api, caller, actor)`.
+///
+/// Filled by the scan when [`ScanOptions::count_calls`] is on and returned in
+/// [`ScanSummary::calls`](crate::stats::ScanSummary::calls); empty otherwise. Tables of
+/// shards or workers combine with [`CallCounts::merge`].
+///
+/// ```
+/// use cnitrail_core::calls::{CallCounts, CallKey, CallTally};
+/// use cnitrail_core::Actor;
+/// let mut counts = CallCounts::new();
+/// let key = CallKey {
+///     minute: "2026-11-22T14:02:31Z".parse().unwrap(),
+///     account: Some("111122223333"),
+///     region: Some("eu-west-1"),
+///     api: "AssignPrivateIpAddresses",
+///     caller: "arn:aws:sts::111122223333:assumed-role/NodeRole/i-0123456789abcdef0",
+///     actor: Actor::Cni,
+/// };
+/// counts.add(&key, CallTally::of_call(None));
+/// counts.add(&key, CallTally::of_call(Some("Client.RequestLimitExceeded")));
+/// let rows = counts.rows();
+/// assert_eq!(rows.len(), 1);
+/// assert_eq!(rows[0].minute.to_rfc3339(), "2026-11-22T14:02:00+00:00");
+/// assert_eq!((rows[0].calls, rows[0].throttled, rows[0].failed), (2, 1, 1));
+/// ```
+#[derive(Clone, Default)]
+pub struct CallCounts {
+    names: Interner,
+    index: HashMap<CellKey, u32>,
+    cells: Vec<(CellKey, CallTally)>,
+}
+
+impl fmt::Debug for CallCounts {
+    // The whole table would drown any summary printed in a test failure: its size will do.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.totals();
+        f.debug_struct("CallCounts")
+            .field("cells", &self.cells.len())
+            .field("calls", &t.calls)
+            .field("throttled", &t.throttled)
+            .field("failed", &t.failed)
+            .finish()
+    }
+}
+
+impl CallCounts {
+    /// An empty table.
+    pub fn new() -> Self {
+        CallCounts::default()
+    }
+
+    /// True when nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// Number of cells (distinct keys).
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// Adds `tally` to the cell of `key` (its time truncated to the minute).
+    pub fn add(&mut self, key: &CallKey<'_>, tally: CallTally) {
+        let cell = CellKey {
+            minute: minute_of(key.minute),
+            account: self.names.intern_opt(key.account),
+            region: self.names.intern_opt(key.region),
+            api: self.names.intern(key.api),
+            caller: self.names.intern(key.caller),
+            actor: key.actor,
+        };
+        let at = self.cell(cell);
+        self.cells[at].1 += tally;
+    }
+
+    /// The index of `key`'s cell, created empty if new.
+    fn cell(&mut self, key: CellKey) -> usize {
+        let next = self.cells.len() as u32;
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.cells.push((key, CallTally::default()));
+        }
+        at as usize
+    }
+
+    /// Adds every cell of `other` (counts of another shard or worker) to this table.
+    pub fn merge(&mut self, other: &CallCounts) {
+        let mut names = vec![NO_NAME; other.names.names.len()];
+        let mut name = |this: &mut Interner, id: u32| -> u32 {
+            match (names.get_mut(id as usize), other.names.name(id)) {
+                (Some(slot), Some(text)) => {
+                    if *slot == NO_NAME {
+                        *slot = this.intern(text);
+                    }
+                    *slot
+                }
+                _ => NO_NAME,
+            }
+        };
+        for (key, tally) in &other.cells {
+            let mapped = CellKey {
+                minute: key.minute,
+                account: name(&mut self.names, key.account),
+                region: name(&mut self.names, key.region),
+                api: name(&mut self.names, key.api),
+                caller: name(&mut self.names, key.caller),
+                actor: key.actor,
+            };
+            let at = self.cell(mapped);
+            self.cells[at].1 += *tally;
+        }
+    }
+
+    /// The sum over all cells.
+    pub fn totals(&self) -> CallTally {
+        let mut t = CallTally::default();
+        for (_, c) in &self.cells {
+            t += *c;
+        }
+        t
+    }
+
+    /// Every cell as an owned row, sorted by minute, account, region, api, caller, then actor
+    /// (`cni`, `resource-controller`, `other`); absent accounts and regions sort first.
+    pub fn rows(&self) -> Vec<CallCountRow> {
+        let text = |id: u32| self.names.name(id).map(str::to_string);
+        let mut rows: Vec<CallCountRow> = self
+            .cells
+            .iter()
+            .map(|(k, t)| CallCountRow {
+                minute: DateTime::from_timestamp(k.minute.saturating_mul(60), 0)
+                    .unwrap_or_default(),
+                account: text(k.account),
+                region: text(k.region),
+                api: text(k.api).unwrap_or_default(),
+                caller: text(k.caller).unwrap_or_default(),
+                actor: k.actor,
+                calls: t.calls,
+                throttled: t.throttled,
+                failed: t.failed,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (a.minute, &a.account, &a.region, &a.api, &a.caller)
+                .cmp(&(b.minute, &b.account, &b.region, &b.api, &b.caller))
+                .then(actor_rank(a.actor).cmp(&actor_rank(b.actor)))
+        });
+        rows
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reading the fields of a record that the count needs
+
+/// The fields of one record that counting reads, borrowed from the parsed value or the bytes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct CallFields<'a> {
+    event_time: Option<Cow<'a, str>>,
+    event_source: Option<Cow<'a, str>>,
+    event_name: Option<Cow<'a, str>>,
+    event_id: Option<Cow<'a, str>>,
+    request_id: Option<Cow<'a, str>>,
+    response_request_id: Option<Cow<'a, str>>,
+    error_code: Option<Cow<'a, str>>,
+    region: Option<Cow<'a, str>>,
+    recipient_account: Option<Cow<'a, str>>,
+    user_agent: Option<Cow<'a, str>>,
+    invoked_by: Option<Cow<'a, str>>,
+    identity: Identity<'a>,
+}
+
+/// The parts of `userIdentity` that name the caller and its account.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Identity<'a> {
+    kind: Option<Cow<'a, str>>,
+    arn: Option<Cow<'a, str>>,
+    principal_id: Option<Cow<'a, str>>,
+    account_id: Option<Cow<'a, str>>,
+    invoked_by: Option<Cow<'a, str>>,
+    issuer_arn: Option<Cow<'a, str>>,
+    issuer_account_id: Option<Cow<'a, str>>,
+}
+
+/// Text as [`crate::extract::sets::string`] reads it, borrowed where it can be: a non-empty
+/// string, a number as text, an object's `value`; anything else is none.
+fn text_of(v: Option<&Value>) -> Option<Cow<'_, str>> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Object(o) => text_of(o.get("value")),
+        _ => None,
+    }
+}
+
+impl<'a> CallFields<'a> {
+    /// Reads a record already parsed into a value (the candidates of the prefilter).
+    fn from_value(r: &'a Value) -> Self {
+        let t = |k: &str| text_of(get(r, k));
+        let id = get(r, "userIdentity").filter(|v| v.is_object());
+        let it = |p: &[&str]| id.and_then(|id| text_of(path(id, p)));
+        CallFields {
+            event_time: t("eventTime"),
+            event_source: t("eventSource"),
+            event_name: t("eventName"),
+            event_id: t("eventID"),
+            request_id: t("requestID"),
+            response_request_id: text_of(path(r, &["responseElements", "requestId"])),
+            error_code: t("errorCode"),
+            region: t("awsRegion"),
+            recipient_account: t("recipientAccountId"),
+            user_agent: t("userAgent"),
+            invoked_by: t("invokedBy"),
+            identity: Identity {
+                kind: it(&["type"]),
+                arn: it(&["arn"]),
+                principal_id: it(&["principalId"]),
+                account_id: it(&["accountId"]),
+                invoked_by: it(&["invokedBy"]),
+                issuer_arn: it(&["sessionContext", "sessionIssuer", "arn"]),
+                issuer_account_id: it(&["sessionContext", "sessionIssuer", "accountId"]),
+            },
+        }
+    }
+}
+
+/// Who made a call, as the module docs describe; `None` only when nothing names anyone.
+fn caller_text<'s>(fields: &'s CallFields<'_>) -> Option<&'s str> {
+    let id = &fields.identity;
+    let service = || id.invoked_by.as_deref().or(fields.invoked_by.as_deref());
+    let general = || {
+        id.arn
+            .as_deref()
+            .or(id.principal_id.as_deref())
+            .or(id.issuer_arn.as_deref())
+    };
+    match id.kind.as_deref() {
+        Some("AssumedRole") => id.arn.as_deref().or_else(general),
+        Some("AWSService") => service().or_else(general),
+        _ => general(),
+    }
+}
+
+/// The caller text of a record's `userIdentity` (and its `invokedBy`): for `AssumedRole` the
+/// `arn`; for `AWSService` the `invokedBy`; otherwise the `arn`, else the `principalId`, else
+/// the session issuer's ARN, else `unknown`. `record` is the whole CloudTrail record.
+pub fn caller_of(record: &Value) -> String {
+    caller_text(&CallFields::from_value(record))
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+// --- the light parse ----------------------------------------------------------------------------
+
+/// An object key, borrowed unless it holds escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A value read as [`text_of`] reads one, whatever its JSON type; never an error of shape.
+struct Text<'a>(Option<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text((!v.is_empty()).then_some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text((!v.is_empty()).then(|| Cow::Owned(v.to_string()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text((!v.is_empty()).then_some(Cow::Owned(v))))
+            }
+            // Numbers as serde_json's `Value` would print them, so both paths agree.
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'de>, E> {
+                Ok(Text(
+                    serde_json::Number::from_f64(v).map(|n| Cow::Owned(n.to_string())),
+                ))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+                // EC2 wraps attribute values as `{"value": …}`; the last `value` wins, as in a
+                // parsed `Value`.
+                let mut out = None;
+                while let Some(Key(k)) = map.next_key()? {
+                    if k == "value" {
+                        out = map.next_value::<Text>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Text(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object read field by field; any other JSON value reads as an empty one.
+trait Fields<'de>: Default {
+    /// Reads the value of `key` (exactly once) into `self`, or skips it.
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Any JSON value, read as `T` when it is an object.
+struct Obj<T>(T);
+
+impl<'de, T: Fields<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Fields<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Obj<T>, A::Error> {
+                let mut out = T::default();
+                while let Some(Key(k)) = map.next_key()? {
+                    out.field(&k, &mut map)?;
+                }
+                Ok(Obj(out))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Obj<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Obj(T::default()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Obj<T>, E> {
+                Ok(Obj(T::default()))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+fn text<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map.next_value::<Text<'de>>()?.0)
+}
+
+fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<IgnoredAny>().map(|_| ())
+}
+
+/// A top-level item: the record's own fields, and the envelopes a record can come in.
+#[derive(Default)]
+struct Item<'a> {
+    fields: CallFields<'a>,
+    /// `eventName` or `eventTime` is present (with any value): the item is the record itself.
+    names_a_record: bool,
+    detail: Option<&'a RawValue>,
+    message: Option<&'a RawValue>,
+    cloud_trail_event: Option<&'a RawValue>,
+}
+
+impl<'de> Fields<'de> for Item<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        let f = &mut self.fields;
+        match key {
+            "eventTime" => {
+                self.names_a_record = true;
+                f.event_time = text(map)?;
+            }
+            "eventName" => {
+                self.names_a_record = true;
+                f.event_name = text(map)?;
+            }
+            "eventSource" => f.event_source = text(map)?,
+            "eventID" => f.event_id = text(map)?,
+            "requestID" => f.request_id = text(map)?,
+            "errorCode" => f.error_code = text(map)?,
+            "awsRegion" => f.region = text(map)?,
+            "recipientAccountId" => f.recipient_account = text(map)?,
+            "userAgent" => f.user_agent = text(map)?,
+            "invokedBy" => f.invoked_by = text(map)?,
+            "userIdentity" => f.identity = map.next_value::<Obj<Identity>>()?.0,
+            "responseElements" => {
+                f.response_request_id = map.next_value::<Obj<Response>>()?.0.request_id;
+            }
+            "detail" => self.detail = Some(map.next_value()?),
+            "@message" => self.message = Some(map.next_value()?),
+            "CloudTrailEvent" => self.cloud_trail_event = Some(map.next_value()?),
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Fields<'de> for Identity<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "type" => self.kind = text(map)?,
+            "arn" => self.arn = text(map)?,
+            "principalId" => self.principal_id = text(map)?,
+            "accountId" => self.account_id = text(map)?,
+            "invokedBy" => self.invoked_by = text(map)?,
+            "sessionContext" => {
+                let issuer = map.next_value::<Obj<SessionContext>>()?.0.issuer;
+                self.issuer_arn = issuer.arn;
+                self.issuer_account_id = issuer.account_id;
+            }
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct SessionContext<'a> {
+    issuer: Issuer<'a>,
+}
+
+impl<'de> Fields<'de> for SessionContext<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "sessionIssuer" => self.issuer = map.next_value::<Obj<Issuer>>()?.0,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Issuer<'a> {
+    arn: Option<Cow<'a, str>>,
+    account_id: Option<Cow<'a, str>>,
+}
+
+impl<'de> Fields<'de> for Issuer<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "arn" => self.arn = text(map)?,
+            "accountId" => self.account_id = text(map)?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Response<'a> {
+    request_id: Option<Cow<'a, str>>,
+}
+
+impl<'de> Fields<'de> for Response<'de> {
+    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "requestId" => self.request_id = text(map)?,
+            _ => skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// Reads the record fields of an item that is itself a record (or not an object at all).
+fn parse_record(json: &str) -> Option<CallFields<'_>> {
+    serde_json::from_str::<Obj<Item>>(json)
+        .ok()
+        .map(|item| item.0.fields)
+}
+
+/// Reads the record an envelope holds: embedded JSON text (LookupEvents, Logs Insights) or an
+/// object, and calls `f` with its fields while the text they borrow from lives.
+fn with_inner(raw: &RawValue, f: &mut dyn FnMut(&CallFields<'_>)) {
+    let json = raw.get();
+    if json.starts_with('"') {
+        if let Ok(text) = serde_json::from_str::<Cow<str>>(json)
+            && let Some(fields) = parse_record(&text)
+        {
+            f(&fields);
+        }
+    } else if let Some(fields) = parse_record(json) {
+        f(&fields);
+    }
+}
+
+/// Light-parses an item and calls `f` with the record's fields, unwrapping envelopes exactly as
+/// [`unwrap_record`] does. Items that are not valid JSON, or whose envelope holds no record,
+/// never reach `f`.
+fn with_light_fields(kind: ItemKind, bytes: &[u8], f: &mut dyn FnMut(&CallFields<'_>)) {
+    let Ok(json) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    let Ok(Obj(item)) = serde_json::from_str::<Obj<Item>>(json) else {
+        return;
+    };
+    match kind {
+        ItemKind::Record => f(&item.fields),
+        ItemKind::LookupEvent => {
+            if let Some(raw) = item.cloud_trail_event {
+                with_inner(raw, f);
+            }
+        }
+        ItemKind::TopLevel => {
+            if item.names_a_record {
+                f(&item.fields);
+            } else if let Some(raw) = item.detail.or(item.message).or(item.cloud_trail_event) {
+                with_inner(raw, f);
+            } else {
+                f(&item.fields);
+            }
+        }
+    }
+}
+
+/// True when an item the prefilter ruled out may still be an EC2 record: it holds the bytes
+/// `ec2.amazonaws.com`, or a `\u` escape that could spell them otherwise.
+fn may_be_ec2(bytes: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    static SOURCE: OnceLock<Finder<'static>> = OnceLock::new();
+    static ESCAPE: OnceLock<Finder<'static>> = OnceLock::new();
+    let source = SOURCE.get_or_init(|| Finder::new(EC2_SOURCE.as_bytes()));
+    let escape = ESCAPE.get_or_init(|| Finder::new(b"\\u"));
+    source.find(bytes).is_some() || escape.find(bytes).is_some()
+}
+
+// ------------------------------------------------------------------------------------------------
+// Counting inside the scan: per file in the workers, once per event id in input order
+
+/// A counted record's id for deduplication.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum CallId {
+    /// A UUID (CloudTrail's `eventID`), as 16 bytes.
+    Uuid(u128),
+    /// Any other id, as text.
+    Text(Box<str>),
+    /// No id at all: counted without deduplication.
+    Missing,
+}
+
+impl CallId {
+    fn of(fields: &CallFields<'_>) -> CallId {
+        let id = fields
+            .event_id
+            .as_deref()
+            .or(fields.request_id.as_deref())
+            .or(fields.response_request_id.as_deref());
+        match id {
+            None => CallId::Missing,
+            Some(id) => parse_uuid(id).map_or_else(|| CallId::Text(id.into()), CallId::Uuid),
+        }
+    }
+}
+
+/// A file's cell key, before the actor is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct FileCell {
+    minute: i64,
+    account: u32,
+    region: u32,
+    api: u32,
+    caller: u32,
+}
+
+/// One counted record of a file, waiting for deduplication and its actor.
+#[derive(Debug)]
+struct PendingCall {
+    id: CallId,
+    cell: u32,
+    tally: CallTally,
+    /// The actor by user agent, used unless the record was kept.
+    actor: Actor,
+    /// The index of the record among the file's kept records, whose events' actor wins.
+    kept: Option<u32>,
+}
+
+/// The EC2 calls of one file, as a worker reads them.
+#[derive(Debug, Default)]
+pub(crate) struct FileCalls {
+    names: Interner,
+    index: HashMap<FileCell, u32>,
+    cells: Vec<FileCell>,
+    pending: Vec<PendingCall>,
+}
+
+impl FileCalls {
+    /// Notes one record's call if it is an EC2 call within the scan's filters; returns its
+    /// position, to be linked to a kept record with [`FileCalls::link_kept`].
+    fn observe(&mut self, fields: &CallFields<'_>, opts: &ScanOptions) -> Option<usize> {
+        if fields.event_source.as_deref() != Some(EC2_SOURCE) {
+            return None;
+        }
+        let api = fields.event_name.as_deref()?;
+        let time = DateTime::parse_from_rfc3339(fields.event_time.as_deref()?).ok()?;
+        let time = time.with_timezone(&Utc);
+        if !opts.window.contains(time) {
+            return None;
+        }
+        let id = &fields.identity;
+        let account = fields
+            .recipient_account
+            .as_deref()
+            .or(id.account_id.as_deref())
+            .or(id.issuer_account_id.as_deref());
+        let region = fields.region.as_deref();
+        let listed = |want: &[String], got: Option<&str>| {
+            want.is_empty() || got.is_some_and(|g| want.iter().any(|w| w == g))
+        };
+        if !listed(&opts.accounts, account) || !listed(&opts.regions, region) {
+            return None;
+        }
+        let key = FileCell {
+            minute: minute_of(time),
+            account: self.names.intern_opt(account),
+            region: self.names.intern_opt(region),
+            api: self.names.intern(api),
+            caller: self.names.intern(caller_text(fields).unwrap_or("unknown")),
+        };
+        let next = self.cells.len() as u32;
+        let cell = *self.index.entry(key).or_insert(next);
+        if cell == next {
+            self.cells.push(key);
+        }
+        self.pending.push(PendingCall {
+            id: CallId::of(fields),
+            cell,
+            tally: CallTally::of_call(fields.error_code.as_deref()),
+            actor: actor::from_user_agent(fields.user_agent.as_deref()),
+            kept: None,
+        });
+        Some(self.pending.len() - 1)
+    }
+
+    /// Says that the call at `position` is the record kept as the file's `kept`-th record.
+    pub(crate) fn link_kept(&mut self, position: usize, kept: usize) {
+        if let Some(p) = self.pending.get_mut(position) {
+            p.kept = u32::try_from(kept).ok();
+        }
+    }
+}
+
+/// Extracts one item as [`crate::extract::extract_item`] does, and notes its call in `calls`
+/// when it is an EC2 call within the filters. Candidates of the prefilter are parsed once for
+/// both; other items are searched for EC2's source and light-parsed only when it may be there.
+/// Returns the outcome and the position of the noted call.
+pub(crate) fn extract_and_count(
+    kind: ItemKind,
+    bytes: &[u8],
+    origin: &Origin,
+    opts: &ScanOptions,
+    calls: &mut FileCalls,
+) -> (Extracted, Option<usize>) {
+    if !prefilter::may_be_relevant(bytes) {
+        let mut noted = None;
+        if may_be_ec2(bytes) {
+            with_light_fields(kind, bytes, &mut |fields| {
+                noted = calls.observe(fields, opts);
+            });
+        }
+        return (Extracted::Filtered(FilterReason::NotEniCall), noted);
+    }
+    // The same steps as `extract_item_parsed`, keeping the record for the count.
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return (Extracted::Malformed(format!("invalid JSON: {e}")), None),
+    };
+    match unwrap_record(kind, value) {
+        Ok(record) => {
+            let noted = if record.is_object() {
+                calls.observe(&CallFields::from_value(&record), opts)
+            } else {
+                None
+            };
+            (extract_record(&record, origin), noted)
+        }
+        Err(why) => (Extracted::Malformed(why), None),
+    }
+}
+
+/// Event ids counted so far.
+#[derive(Default)]
+struct SeenCallIds {
+    uuids: HashSet<u128>,
+    other: HashSet<Box<str>>,
+}
+
+impl SeenCallIds {
+    /// True the first time an id is offered (always for a missing one).
+    fn first(&mut self, id: CallId) -> bool {
+        match id {
+            CallId::Uuid(u) => self.uuids.insert(u),
+            CallId::Text(t) => self.other.insert(t),
+            CallId::Missing => true,
+        }
+    }
+}
+
+/// The scan's counter: the table and the ids counted so far, fed file by file in input order.
+#[derive(Default)]
+pub(crate) struct CallCounter {
+    counts: CallCounts,
+    seen: SeenCallIds,
+}
+
+impl CallCounter {
+    /// Counts a file's calls not counted before. `kept_actors[i]` is the settled actor of the
+    /// file's `i`-th kept record.
+    pub(crate) fn add_file(&mut self, file: FileCalls, kept_actors: &[Actor], filter: ActorFilter) {
+        let FileCalls {
+            names,
+            cells,
+            pending,
+            ..
+        } = file;
+        // The file's names and cells are translated once each, not once per call.
+        let mut name_map = vec![NO_NAME; names.names.len()];
+        let mut cell_map: Vec<[u32; 3]> = vec![[u32::MAX; 3]; cells.len()];
+        for call in pending {
+            if !self.seen.first(call.id) {
+                continue;
+            }
+            let actor = call
+                .kept
+                .and_then(|k| kept_actors.get(k as usize).copied())
+                .unwrap_or(call.actor);
+            if filter == ActorFilter::Cni && actor != Actor::Cni {
+                continue;
+            }
+            let (Some(slot), Some(local)) = (
+                cell_map.get_mut(call.cell as usize),
+                cells.get(call.cell as usize),
+            ) else {
+                continue;
+            };
+            let rank = actor_rank(actor) as usize;
+            if slot[rank] == u32::MAX {
+                let mut name = |id: u32| -> u32 {
+                    match (name_map.get_mut(id as usize), names.name(id)) {
+                        (Some(s), Some(text)) => {
+                            if *s == NO_NAME {
+                                *s = self.counts.names.intern(text);
+                            }
+                            *s
+                        }
+                        _ => NO_NAME,
+                    }
+                };
+                let key = CellKey {
+                    minute: local.minute,
+                    account: name(local.account),
+                    region: name(local.region),
+                    api: name(local.api),
+                    caller: name(local.caller),
+                    actor,
+                };
+                slot[rank] = self.counts.cell(key) as u32;
+            }
+            self.counts.cells[slot[rank] as usize].1 += call.tally;
+        }
+    }
+
+    /// The table counted so far.
+    pub(crate) fn into_counts(self) -> CallCounts {
+        self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields_both_ways(json: &str) -> CallFields<'static> {
+        let value: Value = serde_json::from_str(json).unwrap();
+        let from_value = CallFields::from_value(&value);
+        let light = parse_record(json).unwrap();
+        assert_eq!(
+            from_value, light,
+            "the light parse reads what the full one does"
+        );
+        into_static(light)
+    }
+
+    fn into_static(f: CallFields<'_>) -> CallFields<'static> {
+        let o = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+        CallFields {
+            event_time: o(f.event_time),
+            event_source: o(f.event_source),
+            event_name: o(f.event_name),
+            event_id: o(f.event_id),
+            request_id: o(f.request_id),
+            response_request_id: o(f.response_request_id),
+            error_code: o(f.error_code),
+            region: o(f.region),
+            recipient_account: o(f.recipient_account),
+            user_agent: o(f.user_agent),
+            invoked_by: o(f.invoked_by),
+            identity: Identity {
+                kind: o(f.identity.kind),
+                arn: o(f.identity.arn),
+                principal_id: o(f.identity.principal_id),
+                account_id: o(f.identity.account_id),
+                invoked_by: o(f.identity.invoked_by),
+                issuer_arn: o(f.identity.issuer_arn),
+                issuer_account_id: o(f.identity.issuer_account_id),
+            },
+        }
+    }
+
+    fn caller(identity: &str) -> String {
+        let record = format!(
+            r#"{{"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","invokedBy":"ignored.example.com",{identity}}}"#
+        );
+        let f = fields_both_ways(&record);
+        let value: Value = serde_json::from_str(&record).unwrap();
+        let got = caller_text(&f).unwrap_or("unknown").to_string();
+        assert_eq!(got, caller_of(&value));
+        got
+    }
+
+    #[test]
+    fn callers_of_every_identity_shape() {
+        let node = "arn:aws:sts::111122223333:assumed-role/NodeRole/i-0123456789abcdef0";
+        assert_eq!(
+            caller(&format!(
+                r#""userIdentity":{{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0123456789abcdef0","arn":"{node}","sessionContext":{{"sessionIssuer":{{"arn":"arn:aws:iam::111122223333:role/NodeRole"}}}}}}"#
+            )),
+            node
+        );
+        let irsa = "arn:aws:sts::111122223333:assumed-role/aws-node-irsa/1763820000123456789";
+        assert_eq!(
+            caller(&format!(
+                r#""userIdentity":{{"type":"AssumedRole","principalId":"AROAIRSA:1763820000123456789","arn":"{irsa}","sessionContext":{{"webIdFederationData":{{"federatedProvider":"arn:aws:iam::111122223333:oidc-provider/x"}}}}}}"#
+            )),
+            irsa
+        );
+        assert_eq!(
+            caller(
+                r#""userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"}"#
+            ),
+            "autoscaling.amazonaws.com"
+        );
+        assert_eq!(
+            caller(r#""userIdentity":{"type":"AWSService"}"#),
+            "ignored.example.com",
+            "an AWSService identity without invokedBy of its own: the record's"
+        );
+        assert_eq!(
+            caller(
+                r#""userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"}"#
+            ),
+            "arn:aws:iam::111122223333:user/alice"
+        );
+        assert_eq!(
+            caller(
+                r#""userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root"}"#
+            ),
+            "arn:aws:iam::111122223333:root"
+        );
+        assert_eq!(
+            caller(r#""userIdentity":{"type":"AssumedRole","principalId":"AROAX:session"}"#),
+            "AROAX:session",
+            "an AssumedRole without arn falls back on the principal"
+        );
+        assert_eq!(
+            caller(
+                r#""userIdentity":{"sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/trimmed"}}}"#
+            ),
+            "arn:aws:iam::1:role/trimmed",
+            "a record trimmed to its session issuer (facts §0)"
+        );
+        assert_eq!(caller(r#""other":1"#), "unknown", "no userIdentity");
+        assert_eq!(caller(r#""userIdentity":"odd""#), "unknown");
+        assert_eq!(
+            caller(r#""userIdentity":{"type":"AssumedRole","arn":7}"#),
+            "7"
+        );
+    }
+
+    #[test]
+    fn throttles_in_both_spellings() {
+        assert!(is_throttle("Client.RequestLimitExceeded"));
+        assert!(is_throttle("RequestLimitExceeded"));
+        assert!(!is_throttle("Client.InsufficientFreeAddressesInSubnet"));
+        assert!(
+            !is_throttle("ThrottlingException"),
+            "other services' throttles"
+        );
+        assert_eq!(
+            CallTally::of_call(Some("RequestLimitExceeded")),
+            CallTally {
+                calls: 1,
+                throttled: 1,
+                failed: 1
+            }
+        );
+        assert_eq!(
+            CallTally::of_call(Some("Client.UnauthorizedOperation")),
+            CallTally {
+                calls: 1,
+                throttled: 0,
+                failed: 1
+            }
+        );
+        assert_eq!(
+            CallTally::of_call(None),
+            CallTally {
+                calls: 1,
+                throttled: 0,
+                failed: 0
+            }
+        );
+    }
+
+    fn key(minute: &str, api: &'static str, caller: &'static str) -> CallKey<'static> {
+        CallKey {
+            minute: minute.parse().unwrap(),
+            account: Some("111122223333"),
+            region: Some("eu-west-1"),
+            api,
+            caller,
+            actor: Actor::Other,
+        }
+    }
+
+    #[test]
+    fn minutes_are_truncated_in_utc() {
+        let mut c = CallCounts::new();
+        c.add(
+            &key("2026-11-22T14:02:00Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        c.add(
+            &key("2026-11-22T14:02:59Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        // 14:03:30 UTC, written with an offset.
+        c.add(
+            &key("2026-11-22T15:03:30+01:00", "A", "x"),
+            CallTally::of_call(None),
+        );
+        c.add(
+            &key("2026-11-22T14:03:00Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        c.add(
+            &key("1969-12-31T23:59:30Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        let rows = c.rows();
+        let got: Vec<(String, u64)> = rows
+            .iter()
+            .map(|r| (r.minute.to_rfc3339(), r.calls))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("1969-12-31T23:59:00+00:00".to_string(), 1),
+                ("2026-11-22T14:02:00+00:00".to_string(), 2),
+                ("2026-11-22T14:03:00+00:00".to_string(), 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_adds_cells_across_differently_interned_tables() {
+        let mut a = CallCounts::new();
+        a.add(
+            &key("2026-11-22T14:02:00Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        a.add(
+            &key("2026-11-22T14:02:00Z", "B", "y"),
+            CallTally::of_call(Some("RequestLimitExceeded")),
+        );
+        let mut b = CallCounts::new();
+        // Interned in the other order, so the same names have other numbers.
+        b.add(
+            &key("2026-11-22T14:02:00Z", "B", "y"),
+            CallTally::of_call(None),
+        );
+        b.add(
+            &key("2026-11-22T14:02:00Z", "A", "x"),
+            CallTally::of_call(None),
+        );
+        b.add(
+            &CallKey {
+                account: None,
+                ..key("2026-11-22T14:05:00Z", "A", "x")
+            },
+            CallTally::of_call(Some("Client.Unknown")),
+        );
+        a.merge(&b);
+        let rows: Vec<(Option<String>, String, String, u64, u64, u64)> = a
+            .rows()
+            .into_iter()
+            .map(|r| (r.account, r.api, r.caller, r.calls, r.throttled, r.failed))
+            .collect();
+        let acct = Some("111122223333".to_string());
+        assert_eq!(
+            rows,
+            [
+                (acct.clone(), "A".into(), "x".into(), 2, 0, 0),
+                (acct, "B".into(), "y".into(), 2, 1, 1),
+                (None, "A".into(), "x".into(), 1, 0, 1),
+            ]
+        );
+        assert_eq!(a.len(), 3);
+        assert_eq!(
+            a.totals(),
+            CallTally {
+                calls: 5,
+                throttled: 1,
+                failed: 2
+            }
+        );
+        let mut empty = CallCounts::new();
+        empty.merge(&a);
+        assert_eq!(empty.rows(), a.rows());
+    }
+
+    #[test]
+    fn actors_sort_and_stay_apart() {
+        let mut c = CallCounts::new();
+        for actor in [Actor::Other, Actor::Cni, Actor::ResourceController] {
+            c.add(
+                &CallKey {
+                    actor,
+                    ..key("2026-11-22T14:02:00Z", "A", "x")
+                },
+                CallTally::of_call(None),
+            );
+        }
+        let actors: Vec<Actor> = c.rows().iter().map(|r| r.actor).collect();
+        assert_eq!(
+            actors,
+            [Actor::Cni, Actor::ResourceController, Actor::Other]
+        );
+    }
+
+    #[test]
+    fn light_parse_agrees_with_the_full_parse_on_odd_shapes() {
+        let r = fields_both_ways(
+            r#"{"eventTime":"2026-11-22T14:02:00Z","eventSource":"ec2.amazonaws.com","eventName":"Describe\u0049nstances","eventID":null,"requestID":12,"awsRegion":{"value":"eu-west-1","x":[1,{"y":2}]},"recipientAccountId":"","errorCode":["x"],"userIdentity":{"type":"IAMUser","accountId":111122223333,"arn":"a","sessionContext":{"sessionIssuer":[]}},"responseElements":{"requestId":"r-1","items":[{"requestId":"nested"}]},"requestParameters":{"eventName":"Not this one","userIdentity":{"arn":"nor this"}}}"#,
+        );
+        assert_eq!(r.event_name.as_deref(), Some("DescribeInstances"));
+        assert_eq!(r.event_id, None);
+        assert_eq!(r.request_id.as_deref(), Some("12"));
+        assert_eq!(r.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(r.recipient_account, None);
+        assert_eq!(r.error_code, None);
+        assert_eq!(r.identity.account_id.as_deref(), Some("111122223333"));
+        assert_eq!(r.response_request_id.as_deref(), Some("r-1"));
+        // Repeated keys: the last one wins in both.
+        let r = fields_both_ways(
+            r#"{"eventName":"A","eventName":"B","userIdentity":{"arn":"x"},"userIdentity":{"principalId":"p"},"eventTime":1.5e3}"#,
+        );
+        assert_eq!(r.event_name.as_deref(), Some("B"));
+        assert_eq!(r.identity.arn, None);
+        assert_eq!(r.event_time.as_deref(), Some("1500.0"));
+        for odd in ["42", "null", "\"text\"", "[1,2]", "{}"] {
+            fields_both_ways(odd);
+        }
+    }
+
+    /// Runs an item through the counting path and returns the noted call's fields.
+    fn counted(kind: ItemKind, item: &str, opts: &ScanOptions) -> Option<(FileCell, PendingCall)> {
+        let mut calls = FileCalls::default();
+        let origin = Origin {
+            file: Arc::from("t"),
+            index: 0,
+        };
+        let (outcome, at) = extract_and_count(kind, item.as_bytes(), &origin, opts, &mut calls);
+        let plain = crate::extract::extract_item(kind, item.as_bytes(), &origin);
+        assert_eq!(
+            format!("{outcome:?}"),
+            format!("{plain:?}"),
+            "counting never changes the extraction"
+        );
+        let at = at?;
+        let call = calls.pending.remove(at);
+        Some((calls.cells[call.cell as usize], call))
+    }
+
+    const DESCRIBE: &str = r#"{"eventTime":"2026-11-22T14:02:07Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","eventID":"6a1e2d4c-0000-4000-8000-000000000001","recipientAccountId":"111122223333","errorCode":"Client.RequestLimitExceeded","userAgent":"amazon-vpc-cni-k8s/v1.22.0","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/NodeRole/i-0123456789abcdef0"}}"#;
+
+    #[test]
+    fn every_envelope_is_unwrapped_as_the_extractor_does() {
+        let opts = ScanOptions::default();
+        let quoted = serde_json::to_string(DESCRIBE).unwrap();
+        let shapes = [
+            (ItemKind::Record, DESCRIBE.to_string()),
+            (ItemKind::TopLevel, DESCRIBE.to_string()),
+            (
+                ItemKind::LookupEvent,
+                format!(r#"{{"EventName":"x","CloudTrailEvent":{quoted}}}"#),
+            ),
+            (
+                ItemKind::TopLevel,
+                format!(r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{DESCRIBE}}}"#),
+            ),
+            (
+                ItemKind::TopLevel,
+                format!(r#"{{"@timestamp":"x","@message":{DESCRIBE}}}"#),
+            ),
+            (
+                ItemKind::TopLevel,
+                format!(r#"{{"@timestamp":"x","@message":{quoted}}}"#),
+            ),
+        ];
+        for (kind, item) in shapes {
+            let (cell, call) =
+                counted(kind, &item, &opts).unwrap_or_else(|| panic!("not counted: {item}"));
+            assert_eq!(
+                cell.minute,
+                minute_of("2026-11-22T14:02:00Z".parse().unwrap())
+            );
+            assert_eq!(
+                call.id,
+                CallId::Uuid(parse_uuid("6a1e2d4c-0000-4000-8000-000000000001").unwrap())
+            );
+            assert_eq!(call.tally, CallTally::of_call(Some("RequestLimitExceeded")));
+            assert_eq!(call.actor, Actor::Cni);
+        }
+        // An EC2 source spelled with an escape is still found.
+        let escaped = DESCRIBE.replace("\"ec2.amazonaws.com\"", "\"\\u0065c2.amazonaws.com\"");
+        assert!(counted(ItemKind::Record, &escaped, &opts).is_some());
+    }
+
+    #[test]
+    fn other_sources_and_unreadable_records_are_not_counted() {
+        let opts = ScanOptions::default();
+        let not = |item: &str| assert!(counted(ItemKind::Record, item, &opts).is_none(), "{item}");
+        // The string in another service's record.
+        not(&DESCRIBE.replace(
+            "\"eventSource\":\"ec2.amazonaws.com\"",
+            "\"eventSource\":\"sts.amazonaws.com\",\"invokedBy\":\"ec2.amazonaws.com\"",
+        ));
+        not(&DESCRIBE.replace("2026-11-22T14:02:07Z", "yesterday"));
+        not(&DESCRIBE.replace("\"eventName\":\"DescribeInstances\",", ""));
+        not(&DESCRIBE[..DESCRIBE.len() - 1]);
+        not("ec2.amazonaws.com");
+        // A candidate (an ENI call) with a bad time: malformed for the extractor, not counted.
+        not(&DESCRIBE
+            .replace("DescribeInstances", "DeleteNetworkInterface")
+            .replace("2026-11-22T14:02:07Z", "never"));
+        // Escaped record inside a LookupEvents entry that is not JSON.
+        assert!(
+            counted(
+                ItemKind::LookupEvent,
+                r#"{"CloudTrailEvent":"{nope"}"#,
+                &opts
+            )
+            .is_none()
+        );
+        assert!(counted(ItemKind::LookupEvent, r#"{"EventName":"x"}"#, &opts).is_none());
+    }
+
+    #[test]
+    fn window_account_and_region_filters_apply() {
+        let at = |s: &str| -> DateTime<Utc> { s.parse().unwrap() };
+        let mut opts = ScanOptions::default();
+        opts.window.since = Some(at("2026-11-22T14:02:08Z"));
+        assert!(counted(ItemKind::Record, DESCRIBE, &opts).is_none());
+        opts.window.since = Some(at("2026-11-22T14:02:07Z"));
+        assert!(counted(ItemKind::Record, DESCRIBE, &opts).is_some());
+        opts.accounts = vec!["999".into()];
+        assert!(counted(ItemKind::Record, DESCRIBE, &opts).is_none());
+        opts.accounts = vec!["111122223333".into()];
+        opts.regions = vec!["us-east-1".into()];
+        assert!(counted(ItemKind::Record, DESCRIBE, &opts).is_none());
+        opts.regions = vec!["eu-west-1".into()];
+        assert!(counted(ItemKind::Record, DESCRIBE, &opts).is_some());
+    }
+
+    #[test]
+    fn the_counter_counts_each_id_once_and_settles_actors() {
+        let opts = ScanOptions::default();
+        let mut counter = CallCounter::default();
+        let file = |ids: &[u32]| {
+            let mut calls = FileCalls::default();
+            for id in ids {
+                let record = DESCRIBE.replace("000000000001", &format!("{id:012}"));
+                let v: Value = serde_json::from_str(&record).unwrap();
+                calls.observe(&CallFields::from_value(&v), &opts);
+            }
+            calls
+        };
+        counter.add_file(file(&[1, 2, 2]), &[], ActorFilter::All);
+        let mut second = file(&[2, 3]);
+        second.link_kept(1, 0);
+        counter.add_file(second, &[Actor::Other], ActorFilter::All);
+        let rows = counter.into_counts().rows();
+        let got: Vec<(Actor, u64, u64)> = rows
+            .iter()
+            .map(|r| (r.actor, r.calls, r.throttled))
+            .collect();
+        assert_eq!(got, [(Actor::Cni, 2, 2), (Actor::Other, 1, 1)]);
+
+        let mut cni_only = CallCounter::default();
+        let mut f = file(&[1, 2]);
+        f.link_kept(0, 0);
+        cni_only.add_file(f, &[Actor::ResourceController], ActorFilter::Cni);
+        assert_eq!(cni_only.into_counts().totals().calls, 1);
+    }
+
+    #[test]
+    fn ids_fall_back_like_kept_events() {
+        let f = fields_both_ways(r#"{"requestID":"req","responseElements":{"requestId":"resp"}}"#);
+        assert_eq!(CallId::of(&f), CallId::Text("req".into()));
+        let f = fields_both_ways(r#"{"responseElements":{"requestId":"resp"}}"#);
+        assert_eq!(CallId::of(&f), CallId::Text("resp".into()));
+        let f = fields_both_ways(r#"{"eventID":"6A1E2D4C-0000-4000-8000-000000000001"}"#);
+        assert_eq!(
+            CallId::of(&f),
+            CallId::Text("6A1E2D4C-0000-4000-8000-000000000001".into())
+        );
+        assert_eq!(CallId::of(&CallFields::default()), CallId::Missing);
+        let mut seen = SeenCallIds::default();
+        assert!(seen.first(CallId::Missing) && seen.first(CallId::Missing));
+        assert!(seen.first(CallId::Uuid(7)) && !seen.first(CallId::Uuid(7)));
+        let _ = json!(null);
+    }
+}
