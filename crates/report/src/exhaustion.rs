@@ -86,6 +86,19 @@ pub struct Exhaustion {
     pub levers: DataFrame,
     /// The moments as values, for the terminal and HTML summaries.
     pub first_failures: Vec<FirstFailure>,
+    /// The usage as values, per subnet, for charts.
+    pub series: Vec<SubnetUsage>,
+}
+
+/// One subnet's usage over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubnetUsage {
+    /// The subnet.
+    pub subnet_id: String,
+    /// Usable addresses, when known.
+    pub capacity: Option<u64>,
+    /// Held at the start of each step.
+    pub points: Vec<(DateTime<Utc>, HeldCounts)>,
 }
 
 /// A subnet's first exhaustion error.
@@ -305,7 +318,9 @@ pub fn exhaustion(
     }
     let peaks = usage.peaks();
     let levers = levers(&first_failures, &pool_rows, &peaks, &capacity);
+    let series = usage.series();
     Ok(Exhaustion {
+        series,
         usage: usage.build()?,
         moments: moments_frame(&first_failures)?,
         holders: holders_frame(&holder_rows)?,
@@ -363,6 +378,29 @@ impl UsageColumns {
             let e = out.entry(s.clone()).or_insert((0, *t));
             if c.total() > e.0 {
                 *e = (c.total(), *t);
+            }
+        }
+        out
+    }
+
+    fn series(&self) -> Vec<SubnetUsage> {
+        let mut out: Vec<SubnetUsage> = Vec::new();
+        for (((s, t), c), cap) in self
+            .subnet
+            .iter()
+            .zip(&self.time)
+            .zip(&self.counts)
+            .zip(&self.capacity)
+        {
+            if out.last().is_none_or(|u| u.subnet_id != *s) {
+                out.push(SubnetUsage {
+                    subnet_id: s.clone(),
+                    capacity: *cap,
+                    points: Vec::new(),
+                });
+            }
+            if let (Some(u), Some(t)) = (out.last_mut(), DateTime::from_timestamp(*t, 0)) {
+                u.points.push((t, *c));
             }
         }
         out

@@ -2,6 +2,7 @@
 //! pass over the files.
 
 use chrono::{DateTime, Utc};
+use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::scan::SinkError;
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventSink};
@@ -47,6 +48,9 @@ pub struct ReportInput {
     pub timeline: Timeline,
     /// Which node an ENI belonged to when.
     pub nodes: NodeIndex,
+    /// The scan's count of every EC2 call, when it took one (`ScanOptions::count_calls`);
+    /// empty otherwise.
+    pub calls: Vec<CallCountRow>,
 }
 
 impl ReportInput {
@@ -64,7 +68,14 @@ impl ReportInput {
             events,
             timeline,
             nodes,
+            calls: Vec::new(),
         }
+    }
+
+    /// Adds the scan's count of every EC2 call (`ScanSummary::calls`).
+    pub fn with_calls(mut self, calls: Vec<CallCountRow>) -> Self {
+        self.calls = calls;
+        self
     }
 
     /// The first and last event times, when there are events.

@@ -6,6 +6,8 @@
 //! | [`churn`] | how many calls, addresses and ENIs per node (ENI, subnet, caller) and time bucket; how long addresses live; which flap |
 //! | [`exhaustion`] | how full each subnet was over time, by holder; when it first ran dry and who held it then; what the warm pools cost |
 //! | [`leaks`] | which of the CNI's ENIs were never attached, or detached and never deleted |
+//! | [`throttle`] | when EC2 refused calls, per API; bursts; who called; retry storms; count=1 retries |
+//! | [`html`] | all of it in one offline HTML page |
 //!
 //! Every report reads a [`ReportInput`]: the kept events and the timeline rebuilt from them,
 //! collected in one scan by [`Collector`]. Rows that come from events carry the event ids that
@@ -14,10 +16,12 @@
 
 pub mod churn;
 pub mod exhaustion;
+pub mod html;
 mod input;
 pub mod leaks;
 pub mod limits;
 mod table;
+pub mod throttle;
 
 pub use input::{Collector, NodeIndex, ReportInput};
 

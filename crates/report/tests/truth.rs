@@ -10,6 +10,7 @@ use cnitrail_frames::polars::prelude::*;
 use cnitrail_report::churn::{By, ChurnOptions, churn};
 use cnitrail_report::exhaustion::{ExhaustionOptions, exhaustion};
 use cnitrail_report::leaks::find_leaks;
+use cnitrail_report::throttle::{ThrottleOptions, throttle};
 use cnitrail_report::{Collector, ReportInput};
 use cnitrail_sim::scenario::{self, ModeName, Scenario, SubnetSpec, VersionShare};
 use serde_json::Value;
@@ -25,9 +26,13 @@ fn play(sc: &Scenario) -> tempfile::TempDir {
 fn input_of(dir: &Path) -> ReportInput {
     let objects = expand(&[dir.join("trail")], &NameFilter::default());
     let mut collector = Collector::new(TimelineBuilder::new());
-    let summary = scan(objects, &ScanOptions::default(), &mut collector, &mut Quiet).unwrap();
+    let options = ScanOptions {
+        count_calls: true,
+        ..ScanOptions::default()
+    };
+    let summary = scan(objects, &options, &mut collector, &mut Quiet).unwrap();
     assert!(summary.clean(), "{summary:?}");
-    collector.finish()
+    collector.finish().with_calls(summary.calls.rows())
 }
 
 fn rows(dir: &Path, table: &str) -> Vec<Value> {
@@ -338,4 +343,134 @@ fn leaks_match_the_rule_applied_to_the_truth() {
         .count();
     assert!(cni_enis >= 4, "{cni_enis} CNI ENIs");
     assert_eq!(got, want);
+}
+
+/// Throttled calls per API and minute, everyone's, equal to the truth's throttles; bursts are
+/// runs of those minutes.
+#[test]
+fn throttled_calls_per_api_and_minute_match_the_truth() {
+    let mut sc = filling_subnet(41, &["v1.22.0", "v1.20.0"], "node-role");
+    sc.subnets[0].cidr = "10.0.0.0/18".into();
+    sc.nodes.initial = 40;
+    sc.nodes.min = 40;
+    sc.nodes.max = 40;
+    sc.nodes.instance_type = "t3.small".into();
+    sc.pool.mode = ModeName::WarmIp;
+    sc.pool.warm_ip_target = 2;
+    sc.pool.minimum_ip_target = 5;
+    sc.workload.steady_pods = 3;
+    sc.workload.batch_size = 6;
+    sc.workload.batch_every_seconds = 300;
+    sc.workload.batch_duration_seconds = 120;
+    sc.ec2_rate_scale = 0.05;
+    sc.hours = 0.5;
+    let dir = play(&sc);
+    let input = input_of(dir.path());
+    assert!(!input.calls.is_empty(), "the scan counted every EC2 call");
+    let report = throttle(&input, &ThrottleOptions::default()).unwrap();
+
+    let minute = |t: DateTime<Utc>| t - Duration::seconds(t.timestamp().rem_euclid(60));
+    let mut want: BTreeMap<(DateTime<Utc>, String), i64> = BTreeMap::new();
+    for t in rows(dir.path(), "throttles") {
+        let key = (
+            minute(time(&t["time"]).unwrap()),
+            t["api"].as_str().unwrap().to_string(),
+        );
+        *want.entry(key).or_default() += 1;
+    }
+    assert!(want.len() >= 3, "a storm over several minutes: {want:?}");
+    let m = &report.minutes;
+    let mut got: BTreeMap<(DateTime<Utc>, String), i64> = BTreeMap::new();
+    let mut noise = 0;
+    for ((t, api), n) in times(m, "minute")
+        .into_iter()
+        .zip(texts(m, "api"))
+        .zip(ints(m, "throttled"))
+    {
+        let api = api.unwrap();
+        // The truth covers the simulated AWS model's calls; the trail's noise adds throttled
+        // Describe calls of other tools, which the simulated CNI here never makes.
+        if api.starts_with("Describe") {
+            noise += n.unwrap();
+            continue;
+        }
+        *got.entry((t.unwrap(), api)).or_default() += n.unwrap();
+    }
+    assert!(want.keys().all(|(_, api)| !api.starts_with("Describe")));
+    assert!(noise < 10, "{noise} throttled Describe calls of the noise");
+    assert_eq!(got, want, "throttled calls per (minute, API)");
+    assert!(
+        texts(m, "source")
+            .iter()
+            .all(|s| s.as_deref() == Some("all-ec2-calls"))
+    );
+
+    // Bursts cover exactly the throttled minutes, and their totals add up.
+    let burst_total: u64 = report
+        .burst_list
+        .iter()
+        .filter(|b| !b.api.starts_with("Describe"))
+        .map(|b| b.throttled)
+        .sum();
+    assert_eq!(burst_total as i64, want.values().sum::<i64>());
+    for b in report
+        .burst_list
+        .iter()
+        .filter(|b| !b.api.starts_with("Describe"))
+    {
+        let inside: i64 = want
+            .iter()
+            .filter(|((t, api), _)| *api == b.api && *t >= b.start && *t < b.end)
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(inside as u64, b.throttled, "{b:?}");
+        assert!(b.peak >= 1 && b.peak <= b.throttled);
+    }
+    // Shares: the CNI's nodes are among the throttled callers, named by their instance.
+    let nodes = texts(&report.shares, "node");
+    assert!(nodes.iter().flatten().any(|n| n.starts_with("i-")));
+}
+
+/// ipamd asks for one address after a bulk assign fails for lack of addresses (facts §5): each
+/// pair found is a real failed bulk call followed by a count=1 call of the same node.
+#[test]
+fn count_then_one_retries_are_found() {
+    // WARM_IP_TARGET grows the pool by bulk assigns on existing ENIs, which the /26 refuses.
+    let mut sc = filling_subnet(51, &["v1.22.0"], "node-role");
+    sc.pool.mode = ModeName::WarmIp;
+    sc.pool.warm_ip_target = 8;
+    sc.pool.minimum_ip_target = 12;
+    let dir = play(&sc);
+    let input = input_of(dir.path());
+    let report = throttle(&input, &ThrottleOptions::default()).unwrap();
+    let r = &report.retries;
+    assert!(
+        r.height() > 0,
+        "the filling /26 makes ipamd fall back to count=1"
+    );
+    let calls = rows(dir.path(), "calls");
+    for ((node, failed_at), (retry_at, requested)) in texts(r, "node")
+        .into_iter()
+        .zip(times(r, "failed_at"))
+        .zip(times(r, "retry_at").into_iter().zip(ints(r, "requested")))
+    {
+        let caller = format!("cni:{}", node.unwrap());
+        let at = |t: DateTime<Utc>, ok: bool| {
+            calls.iter().any(|c| {
+                c["caller"] == caller.as_str()
+                    && c["api"] == "AssignPrivateIpAddresses"
+                    && time(&c["time"]) == Some(t)
+                    && c["error"].is_null() == ok
+            })
+        };
+        assert!(requested.unwrap() > 1);
+        assert!(
+            at(failed_at.unwrap(), false),
+            "{caller} failed a bulk assign then"
+        );
+        assert!(
+            at(retry_at.unwrap(), true) || at(retry_at.unwrap(), false),
+            "{caller} retried then"
+        );
+    }
 }

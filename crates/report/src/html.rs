@@ -1,0 +1,272 @@
+//! The whole incident in one offline HTML page ([`cnitrail_html`]): headline figures, addresses
+//! held per subnet against capacity with the exhaustion moments, churn per node, the
+//! throttling timeline, and the tables behind them.
+
+use crate::churn::{By, ChurnOptions, churn};
+use crate::exhaustion::{ExhaustionOptions, exhaustion};
+use crate::leaks::find_leaks;
+use crate::throttle::{ThrottleOptions, node_of_caller, throttle};
+use crate::{ReportError, ReportInput};
+use chrono::{DateTime, Duration, Utc};
+use cnitrail_frames::polars::prelude::*;
+use cnitrail_html::{
+    ExhaustionMoment, Figure, NodeChurn, Report, SubnetSeries, Table, ThrottleSeries, UsagePoint,
+};
+use std::collections::BTreeMap;
+
+/// What the page is built from besides the input.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlOptions {
+    /// Page title.
+    pub title: String,
+    /// Exhaustion options (subnets, CIDRs).
+    pub exhaustion: ExhaustionOptions,
+    /// Grace period of the leaks table.
+    pub leak_grace: Option<Duration>,
+    /// Figures to show first (the scan's counts, from the caller).
+    pub figures: Vec<Figure>,
+}
+
+/// Builds the page's content.
+pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report, ReportError> {
+    let ex = exhaustion(input, &options.exhaustion)?;
+    let th = throttle(input, &ThrottleOptions::default())?;
+    let everything = ChurnOptions {
+        by: By::Node,
+        every: Duration::days(100_000),
+        ..ChurnOptions::default()
+    };
+    let churn_df = churn(input, &everything)?;
+    let leaks = find_leaks(input, options.leak_grace.unwrap_or(Duration::minutes(5)));
+    let span = input.span();
+
+    // EC2 calls per node: from the scan's count of every call when it was taken (node-role
+    // callers), else the ENI calls kept.
+    let mut ec2_calls: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &input.calls {
+        if let Some(node) = node_of_caller(&r.caller) {
+            *ec2_calls.entry(node.to_string()).or_default() += r.calls;
+        }
+    }
+    let nodes = texts(&churn_df, "node")?;
+    let assigned = ints(&churn_df, "addresses_assigned")?;
+    let released = ints(&churn_df, "addresses_released")?;
+    let calls = ints(&churn_df, "calls")?;
+    let mut churn_per_node: Vec<NodeChurn> = nodes
+        .into_iter()
+        .zip(assigned.into_iter().zip(released))
+        .zip(calls)
+        .filter_map(|((node, (a, r)), c)| {
+            let node = node?;
+            Some(NodeChurn {
+                ec2_calls: ec2_calls
+                    .get(&node)
+                    .copied()
+                    .unwrap_or(c.unwrap_or(0) as u64),
+                node,
+                assigned: a.unwrap_or(0) as u64,
+                released: r.unwrap_or(0) as u64,
+            })
+        })
+        .collect();
+    churn_per_node.sort_by(|a, b| {
+        b.assigned
+            .cmp(&a.assigned)
+            .then_with(|| a.node.cmp(&b.node))
+    });
+
+    let subnets: Vec<SubnetSeries> = ex
+        .series
+        .iter()
+        .map(|s| SubnetSeries {
+            subnet_id: s.subnet_id.clone(),
+            capacity: s.capacity,
+            points: s
+                .points
+                .iter()
+                .map(|(t, h)| UsagePoint {
+                    time: *t,
+                    node: h.node,
+                    cni_secondary: h.cni,
+                    cni_prefix: h.cni_prefix,
+                    other: h.other,
+                })
+                .collect(),
+        })
+        .collect();
+    let exhaustion_moments: Vec<ExhaustionMoment> = ex
+        .first_failures
+        .iter()
+        .map(|f| ExhaustionMoment {
+            subnet_id: f.subnet_id.clone(),
+            time: f.at,
+            error_code: f.error_code.clone(),
+            error_message: f.error_message.clone().unwrap_or_default(),
+            nodes: f.nodes.clone(),
+            held: f.held.total(),
+            capacity: f.capacity,
+        })
+        .collect();
+    let throttles: Vec<ThrottleSeries> = th
+        .series
+        .iter()
+        .map(|(api, points)| ThrottleSeries {
+            api: api.clone(),
+            points: points.clone(),
+        })
+        .collect();
+
+    let throttled: u64 = th.series.values().flatten().map(|(_, n)| n).sum();
+    let mut summary = options.figures.clone();
+    summary.push(figure("ENI events", input.events.len().to_string(), None));
+    summary.push(figure(
+        "Address holdings",
+        input.timeline.intervals.len().to_string(),
+        Some(format!("{} ENIs", input.timeline.enis.len())),
+    ));
+    summary.push(figure(
+        "Throttled calls",
+        throttled.to_string(),
+        Some(format!("{} bursts", th.burst_list.len())),
+    ));
+    summary.push(match ex.first_failures.first() {
+        Some(f) => figure(
+            "First exhaustion",
+            f.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            Some(format!("{} in {}", f.error_code, f.subnet_id)),
+        ),
+        None => figure("First exhaustion", "none".into(), None),
+    });
+    summary.push(figure(
+        "Leaked ENIs",
+        leaks.len().to_string(),
+        Some("the CNI's, idle past the grace period".into()),
+    ));
+
+    let mut tables = Vec::new();
+    for (title, df) in [
+        ("First exhaustion errors", &ex.moments),
+        ("Top holders at the first failure", &ex.holders),
+        ("Warm pools under the default settings", &ex.warm_pools),
+        ("Levers", &ex.levers),
+        ("Throttling bursts", &th.bursts),
+        ("Throttled calls by caller", &th.shares),
+        ("Retry storms", &th.storms),
+        ("Bulk assigns retried with count=1", &th.retries),
+    ] {
+        if df.height() > 0 {
+            tables.push(table(title, df)?);
+        }
+    }
+    if !leaks.is_empty() {
+        tables.push(table(
+            "Leaked ENIs",
+            &crate::leaks::leaks(input, options.leak_grace.unwrap_or(Duration::minutes(5)))?,
+        )?);
+    }
+    Ok(Report {
+        title: if options.title.is_empty() {
+            "cnitrail report".into()
+        } else {
+            options.title.clone()
+        },
+        generated_at: Utc::now(),
+        window: (span.map(|s| s.0), span.map(|s| s.1)),
+        summary,
+        subnets,
+        churn_per_node,
+        throttles,
+        exhaustion: exhaustion_moments,
+        tables,
+    })
+}
+
+fn figure(label: &str, value: String, note: Option<String>) -> Figure {
+    Figure {
+        label: label.into(),
+        value,
+        note,
+    }
+}
+
+fn frame_error(table: &'static str) -> impl Fn(PolarsError) -> ReportError {
+    move |source| ReportError::Frame { table, source }
+}
+
+fn texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, ReportError> {
+    let c = df.column(name).map_err(frame_error("html"))?;
+    Ok(c.str()
+        .map_err(frame_error("html"))?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
+    let c = df.column(name).map_err(frame_error("html"))?;
+    Ok(c.i64().map_err(frame_error("html"))?.iter().collect())
+}
+
+/// Any report frame as a page table, every cell as text.
+fn table(title: &str, df: &DataFrame) -> Result<Table, ReportError> {
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut rows: Vec<Vec<String>> = vec![Vec::with_capacity(columns.len()); df.height()];
+    for column in df.columns() {
+        let cells: Vec<String> = match column.dtype() {
+            DataType::Datetime(TimeUnit::Microseconds, _) => column
+                .datetime()
+                .map_err(frame_error("html"))?
+                .physical()
+                .iter()
+                .map(|v| {
+                    v.and_then(DateTime::<Utc>::from_timestamp_micros)
+                        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                        .unwrap_or_default()
+                })
+                .collect(),
+            DataType::List(_) => column
+                .list()
+                .map_err(frame_error("html"))?
+                .amortized_iter()
+                .map(|v| {
+                    v.and_then(|s| {
+                        s.as_ref()
+                            .str()
+                            .ok()
+                            .map(|s| s.iter().flatten().collect::<Vec<_>>().join(" "))
+                    })
+                    .unwrap_or_default()
+                })
+                .collect(),
+            DataType::Float64 => column
+                .f64()
+                .map_err(frame_error("html"))?
+                .iter()
+                .map(|v| v.map(|f| format!("{f:.1}")).unwrap_or_default())
+                .collect(),
+            _ => {
+                let as_text = column
+                    .cast(&DataType::String)
+                    .map_err(frame_error("html"))?;
+                as_text
+                    .str()
+                    .map_err(frame_error("html"))?
+                    .iter()
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .collect()
+            }
+        };
+        for (row, cell) in rows.iter_mut().zip(cells) {
+            row.push(cell);
+        }
+    }
+    Ok(Table {
+        title: title.into(),
+        columns,
+        rows,
+    })
+}

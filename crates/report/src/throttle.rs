@@ -1,0 +1,518 @@
+//! Throttling: EC2's `RequestLimitExceeded` over time per API; bursts (runs of throttled
+//! minutes) with their peak; each caller's (and node's) share; retry storms (the same request
+//! repeated); and ipamd's count=N-then-count=1 retry after a failed bulk assign.
+//!
+//! EC2 throttles per account and API, whoever calls, so the per-minute table shows every caller
+//! of the API in the throttled minutes. That needs the scan's count of every EC2 call
+//! ([`cnitrail_core::calls`], `ScanOptions::count_calls`) in [`ReportInput::calls`]; without
+//! it the tables fall back to the ENI calls the scan kept, and say so in their `source` column.
+
+use crate::table::TableBuilder;
+use crate::{ReportError, ReportInput};
+use chrono::{DateTime, Duration, Utc};
+use cnitrail_core::calls::{CallCountRow, is_throttle};
+use cnitrail_core::{Actor, EniEvent, EventName};
+use cnitrail_frames::polars::prelude::DataFrame;
+use std::collections::{BTreeMap, HashMap};
+
+/// Options of the throttle report.
+#[derive(Debug, Clone, Copy)]
+pub struct ThrottleOptions {
+    /// Identical requests closer than this to the previous one belong to one storm.
+    pub storm_gap: Duration,
+    /// Fewest repetitions that make a storm.
+    pub storm_min: usize,
+    /// How soon after a failed bulk assign the count=1 retry must come.
+    pub retry_window: Duration,
+}
+
+impl Default for ThrottleOptions {
+    fn default() -> Self {
+        ThrottleOptions {
+            storm_gap: Duration::seconds(60),
+            storm_min: 3,
+            retry_window: Duration::seconds(30),
+        }
+    }
+}
+
+/// The throttle report's tables.
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    /// Per minute, account, region and API with at least one throttled call: everyone's calls.
+    pub minutes: DataFrame,
+    /// Runs of consecutive throttled minutes per account, region and API.
+    pub bursts: DataFrame,
+    /// Per caller: calls, throttled calls, shares.
+    pub shares: DataFrame,
+    /// The same request repeated in quick succession.
+    pub storms: DataFrame,
+    /// Failed bulk assigns followed by a count=1 retry on the same ENI.
+    pub retries: DataFrame,
+    /// Throttled calls per API and minute, for charts.
+    pub series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>>,
+    /// The bursts as values.
+    pub burst_list: Vec<Burst>,
+}
+
+/// A run of consecutive throttled minutes of one API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    /// Account.
+    pub account: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// API.
+    pub api: String,
+    /// First throttled minute.
+    pub start: DateTime<Utc>,
+    /// End of the last throttled minute.
+    pub end: DateTime<Utc>,
+    /// Throttled calls.
+    pub throttled: u64,
+    /// All calls of the API in those minutes.
+    pub calls: u64,
+    /// Most throttled calls in one minute.
+    pub peak: u64,
+    /// That minute.
+    pub peak_at: DateTime<Utc>,
+    /// Callers with most calls in the run, with their calls.
+    pub top_callers: Vec<(String, u64)>,
+}
+
+/// Where the per-minute figures came from.
+fn source(input: &ReportInput) -> &'static str {
+    if input.calls.is_empty() {
+        "eni-calls"
+    } else {
+        "all-ec2-calls"
+    }
+}
+
+/// Per-minute rows: the scan's count, else one row per kept event.
+fn call_rows(input: &ReportInput) -> Vec<CallCountRow> {
+    if !input.calls.is_empty() {
+        return input.calls.clone();
+    }
+    input
+        .events
+        .iter()
+        .filter(|e| e.event_name != EventName::CreateSubnet)
+        .map(|e| {
+            let minute = e.event_time.timestamp().div_euclid(60) * 60;
+            let code = e.error_code_raw.as_deref();
+            CallCountRow {
+                minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
+                account: e.account.clone(),
+                region: e.region.clone(),
+                api: e.event_name.as_str().to_string(),
+                caller: e.caller_arn.clone().unwrap_or_else(|| "unknown".into()),
+                actor: e.actor,
+                calls: 1,
+                throttled: u64::from(code.is_some_and(is_throttle)),
+                failed: u64::from(code.is_some()),
+            }
+        })
+        .collect()
+}
+
+type Cell = (DateTime<Utc>, Option<String>, Option<String>, String);
+
+#[derive(Default)]
+struct MinuteAcc {
+    calls: u64,
+    throttled: u64,
+    cni_calls: u64,
+    by_caller: BTreeMap<String, (u64, u64)>,
+}
+
+/// The node a caller names: the session of a node-role ARN, when it is an instance id.
+pub fn node_of_caller(caller: &str) -> Option<&str> {
+    let session = caller.rsplit('/').next()?;
+    (caller.contains(":assumed-role/") && cnitrail_core::extract::actor::is_instance_id(session))
+        .then_some(session)
+}
+
+/// Builds the report.
+pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Throttle, ReportError> {
+    let rows = call_rows(input);
+    let source = source(input);
+    let mut cells: BTreeMap<Cell, MinuteAcc> = BTreeMap::new();
+    for r in &rows {
+        let acc = cells
+            .entry((r.minute, r.account.clone(), r.region.clone(), r.api.clone()))
+            .or_default();
+        acc.calls += r.calls;
+        acc.throttled += r.throttled;
+        if r.actor == Actor::Cni {
+            acc.cni_calls += r.calls;
+        }
+        let c = acc.by_caller.entry(r.caller.clone()).or_default();
+        c.0 += r.calls;
+        c.1 += r.throttled;
+    }
+    let throttled_cells: Vec<(&Cell, &MinuteAcc)> =
+        cells.iter().filter(|(_, a)| a.throttled > 0).collect();
+
+    // Bursts: consecutive throttled minutes per account, region and API.
+    let mut runs: BTreeMap<(Option<String>, Option<String>, String), Vec<(&Cell, &MinuteAcc)>> =
+        BTreeMap::new();
+    for (cell, acc) in &throttled_cells {
+        runs.entry((cell.1.clone(), cell.2.clone(), cell.3.clone()))
+            .or_default()
+            .push((cell, acc));
+    }
+    let mut bursts = Vec::new();
+    for ((account, region, api), minutes) in &runs {
+        let mut i = 0;
+        while i < minutes.len() {
+            let mut j = i + 1;
+            while j < minutes.len() && minutes[j].0.0 - minutes[j - 1].0.0 == Duration::minutes(1) {
+                j += 1;
+            }
+            let run = &minutes[i..j];
+            let mut callers: BTreeMap<&str, u64> = BTreeMap::new();
+            for (_, acc) in run {
+                for (caller, (calls, _)) in &acc.by_caller {
+                    *callers.entry(caller).or_default() += calls;
+                }
+            }
+            let mut top: Vec<(String, u64)> = callers
+                .into_iter()
+                .map(|(c, n)| (c.to_string(), n))
+                .collect();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            top.truncate(3);
+            let (peak_cell, peak_acc) = run
+                .iter()
+                .max_by(|a, b| a.1.throttled.cmp(&b.1.throttled).then(b.0.0.cmp(&a.0.0)))
+                .copied()
+                .unwrap_or(run[0]);
+            bursts.push(Burst {
+                account: account.clone(),
+                region: region.clone(),
+                api: api.clone(),
+                start: run[0].0.0,
+                end: run[run.len() - 1].0.0 + Duration::minutes(1),
+                throttled: run.iter().map(|(_, a)| a.throttled).sum(),
+                calls: run.iter().map(|(_, a)| a.calls).sum(),
+                peak: peak_acc.throttled,
+                peak_at: peak_cell.0,
+                top_callers: top,
+            });
+            i = j;
+        }
+    }
+    bursts.sort_by(|a, b| (a.start, &a.api).cmp(&(b.start, &b.api)));
+
+    // Shares per caller, over the whole input and within throttled minutes.
+    let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
+    let mut shares: BTreeMap<&str, (Actor, u64, u64, u64)> = BTreeMap::new();
+    for r in &rows {
+        let s = shares.entry(&r.caller).or_insert((r.actor, 0, 0, 0));
+        if r.actor == Actor::Cni {
+            s.0 = Actor::Cni;
+        }
+        s.1 += r.calls;
+        s.2 += r.throttled;
+    }
+    let in_throttled: u64 = throttled_cells.iter().map(|(_, a)| a.calls).sum();
+    for (_, acc) in &throttled_cells {
+        for (caller, (calls, _)) in &acc.by_caller {
+            if let Some(s) = shares.get_mut(caller.as_str()) {
+                s.3 += calls;
+            }
+        }
+    }
+    let mut share_rows: Vec<(&str, (Actor, u64, u64, u64))> = shares.into_iter().collect();
+    share_rows.sort_by(|a, b| {
+        (b.1.2, b.1.3, b.1.1)
+            .cmp(&(a.1.2, a.1.3, a.1.1))
+            .then(a.0.cmp(b.0))
+    });
+
+    let mut series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>> = BTreeMap::new();
+    for (cell, acc) in &throttled_cells {
+        let list = series.entry(cell.3.clone()).or_default();
+        match list.last_mut() {
+            Some((t, n)) if *t == cell.0 => *n += acc.throttled,
+            _ => list.push((cell.0, acc.throttled)),
+        }
+    }
+    for list in series.values_mut() {
+        list.sort();
+    }
+
+    let pct = |n: u64, of: u64| (of > 0).then(|| 100.0 * n as f64 / of as f64);
+    let minutes = TableBuilder::new("minutes", throttled_cells.len())
+        .time("minute", throttled_cells.iter().map(|(c, _)| Some(c.0)))
+        .text("account", throttled_cells.iter().map(|(c, _)| c.1.clone()))
+        .text("region", throttled_cells.iter().map(|(c, _)| c.2.clone()))
+        .text(
+            "api",
+            throttled_cells.iter().map(|(c, _)| Some(c.3.clone())),
+        )
+        .int(
+            "calls",
+            throttled_cells.iter().map(|(_, a)| Some(a.calls as i64)),
+        )
+        .int(
+            "throttled",
+            throttled_cells
+                .iter()
+                .map(|(_, a)| Some(a.throttled as i64)),
+        )
+        .int(
+            "cni_calls",
+            throttled_cells
+                .iter()
+                .map(|(_, a)| Some(a.cni_calls as i64)),
+        )
+        .int(
+            "other_calls",
+            throttled_cells
+                .iter()
+                .map(|(_, a)| Some((a.calls - a.cni_calls) as i64)),
+        )
+        .int(
+            "callers",
+            throttled_cells
+                .iter()
+                .map(|(_, a)| Some(a.by_caller.len() as i64)),
+        )
+        .text(
+            "top_caller",
+            throttled_cells.iter().map(|(_, a)| {
+                a.by_caller
+                    .iter()
+                    .max_by(|x, y| x.1.0.cmp(&y.1.0).then(y.0.cmp(x.0)))
+                    .map(|(c, (n, _))| format!("{c} ({n})"))
+            }),
+        )
+        .text("source", throttled_cells.iter().map(|_| Some(source)))
+        .build()?;
+    let bursts_df = TableBuilder::new("bursts", bursts.len())
+        .text("account", bursts.iter().map(|b| b.account.clone()))
+        .text("region", bursts.iter().map(|b| b.region.clone()))
+        .text("api", bursts.iter().map(|b| Some(b.api.clone())))
+        .time("start", bursts.iter().map(|b| Some(b.start)))
+        .time("end", bursts.iter().map(|b| Some(b.end)))
+        .int(
+            "minutes",
+            bursts.iter().map(|b| Some((b.end - b.start).num_minutes())),
+        )
+        .int("throttled", bursts.iter().map(|b| Some(b.throttled as i64)))
+        .int("calls", bursts.iter().map(|b| Some(b.calls as i64)))
+        .int(
+            "peak_per_minute",
+            bursts.iter().map(|b| Some(b.peak as i64)),
+        )
+        .time("peak_at", bursts.iter().map(|b| Some(b.peak_at)))
+        .list(
+            "top_callers",
+            bursts.iter().map(|b| {
+                b.top_callers
+                    .iter()
+                    .map(|(c, n)| format!("{c} ({n})"))
+                    .collect::<Vec<_>>()
+            }),
+        )
+        .build()?;
+    let shares_df = TableBuilder::new("shares", share_rows.len())
+        .text(
+            "caller",
+            share_rows.iter().map(|(c, _)| Some(c.to_string())),
+        )
+        .text("node", share_rows.iter().map(|(c, _)| node_of_caller(c)))
+        .text("actor", share_rows.iter().map(|(_, s)| Some(s.0.as_str())))
+        .int("calls", share_rows.iter().map(|(_, s)| Some(s.1 as i64)))
+        .int(
+            "throttled",
+            share_rows.iter().map(|(_, s)| Some(s.2 as i64)),
+        )
+        .float(
+            "throttled_share_pct",
+            share_rows.iter().map(|(_, s)| pct(s.2, total_throttled)),
+        )
+        .int(
+            "calls_in_throttled_minutes",
+            share_rows.iter().map(|(_, s)| Some(s.3 as i64)),
+        )
+        .float(
+            "share_of_calls_in_throttled_minutes_pct",
+            share_rows.iter().map(|(_, s)| pct(s.3, in_throttled)),
+        )
+        .build()?;
+    let storms = storms(input, options)?;
+    let retries = retries(input, options)?;
+    Ok(Throttle {
+        minutes,
+        bursts: bursts_df,
+        shares: shares_df,
+        storms,
+        retries,
+        series,
+        burst_list: bursts,
+    })
+}
+
+/// What makes two requests "the same": caller, call, ENI, and what was asked for.
+fn fingerprint(e: &EniEvent) -> (Option<&str>, EventName, Option<&str>, String) {
+    let asked = format!(
+        "{:?}/{:?}/{:?}/{:?}/{}/{}",
+        e.requested_ipv4_count,
+        e.requested_ipv4_prefix_count,
+        e.requested_ipv6_count,
+        e.requested_ipv6_prefix_count,
+        if e.error_code.is_none() {
+            String::new()
+        } else {
+            e.private_ips.join(" ")
+        },
+        e.ipv4_prefixes.join(" "),
+    );
+    (
+        e.caller_arn.as_deref(),
+        e.event_name,
+        e.eni_id.as_deref(),
+        asked,
+    )
+}
+
+fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, ReportError> {
+    let mut groups: HashMap<_, Vec<&EniEvent>> = HashMap::new();
+    for e in &input.events {
+        if e.event_name == EventName::CreateSubnet {
+            continue;
+        }
+        groups.entry(fingerprint(e)).or_default().push(e);
+    }
+    let mut found: Vec<Vec<&EniEvent>> = Vec::new();
+    for list in groups.values() {
+        // Events are in time order already; cut where the gap exceeds the storm gap.
+        let mut run: Vec<&EniEvent> = Vec::new();
+        for e in list {
+            if run
+                .last()
+                .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
+            {
+                if run.len() >= options.storm_min {
+                    found.push(std::mem::take(&mut run));
+                }
+                run.clear();
+            }
+            run.push(e);
+        }
+        if run.len() >= options.storm_min {
+            found.push(run);
+        }
+    }
+    found.sort_by(|a, b| (a[0].event_time, &a[0].event_id).cmp(&(b[0].event_time, &b[0].event_id)));
+    TableBuilder::new("storms", found.len())
+        .text("caller", found.iter().map(|r| r[0].caller_arn.clone()))
+        .text("node", found.iter().map(|r| input.node_of(r[0])))
+        .text("api", found.iter().map(|r| Some(r[0].event_name.as_str())))
+        .text("eni_id", found.iter().map(|r| r[0].eni_id.clone()))
+        .time("first", found.iter().map(|r| Some(r[0].event_time)))
+        .time("last", found.iter().map(|r| r.last().map(|e| e.event_time)))
+        .int("attempts", found.iter().map(|r| Some(r.len() as i64)))
+        .int(
+            "throttled",
+            found.iter().map(|r| {
+                Some(
+                    r.iter()
+                        .filter(|e| e.error_code.as_deref() == Some("RequestLimitExceeded"))
+                        .count() as i64,
+                )
+            }),
+        )
+        .int(
+            "failed",
+            found
+                .iter()
+                .map(|r| Some(r.iter().filter(|e| e.error_code.is_some()).count() as i64)),
+        )
+        .list(
+            "event_ids",
+            found
+                .iter()
+                .map(|r| r.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>()),
+        )
+        .build()
+}
+
+/// ipamd's fallback after a failed bulk assign: the same ENI asked for one address.
+fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, ReportError> {
+    let assigns: Vec<&EniEvent> = input
+        .events
+        .iter()
+        .filter(|e| e.event_name == EventName::AssignPrivateIpAddresses && e.eni_id.is_some())
+        .collect();
+    let mut by_eni: BTreeMap<&str, Vec<&EniEvent>> = BTreeMap::new();
+    for e in &assigns {
+        if let Some(eni) = e.eni_id.as_deref() {
+            by_eni.entry(eni).or_default().push(e);
+        }
+    }
+    let mut pairs: Vec<(&EniEvent, &EniEvent)> = Vec::new();
+    for list in by_eni.values() {
+        for (i, failed) in list.iter().enumerate() {
+            let bulk = failed.requested_ipv4_count.is_some_and(|n| n > 1)
+                || failed.requested_ipv4_prefix_count.is_some_and(|n| n > 1);
+            if failed.error_code.is_none() || !bulk {
+                continue;
+            }
+            // Calls of one second have no order (facts §7): the retry may sort before it.
+            let retry = list
+                .iter()
+                .enumerate()
+                .filter(|(j, r)| {
+                    *j != i
+                        && r.event_time >= failed.event_time
+                        && r.event_time - failed.event_time <= options.retry_window
+                })
+                .map(|(_, r)| r)
+                .find(|r| {
+                    r.caller_arn == failed.caller_arn
+                        && (r.requested_ipv4_count == Some(1)
+                            || r.requested_ipv4_prefix_count == Some(1))
+                });
+            if let Some(r) = retry {
+                pairs.push((failed, r));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| (a.0.event_time, &a.0.event_id).cmp(&(b.0.event_time, &b.0.event_id)));
+    TableBuilder::new("retries", pairs.len())
+        .text("node", pairs.iter().map(|(f, _)| input.node_of(f)))
+        .text("eni_id", pairs.iter().map(|(f, _)| f.eni_id.clone()))
+        .time("failed_at", pairs.iter().map(|(f, _)| Some(f.event_time)))
+        .int(
+            "requested",
+            pairs
+                .iter()
+                .map(|(f, _)| f.requested_ipv4_count.or(f.requested_ipv4_prefix_count)),
+        )
+        .text(
+            "error_code",
+            pairs.iter().map(|(f, _)| f.error_code.clone()),
+        )
+        .time("retry_at", pairs.iter().map(|(_, r)| Some(r.event_time)))
+        .flag(
+            "retry_ok",
+            pairs.iter().map(|(_, r)| r.error_code.is_none()),
+        )
+        .text(
+            "retry_error_code",
+            pairs.iter().map(|(_, r)| r.error_code.clone()),
+        )
+        .text(
+            "failed_event_id",
+            pairs.iter().map(|(f, _)| Some(f.event_id.clone())),
+        )
+        .text(
+            "retry_event_id",
+            pairs.iter().map(|(_, r)| Some(r.event_id.clone())),
+        )
+        .build()
+}
