@@ -34,6 +34,12 @@ pub enum Command {
     /// The CNI's ENIs left unattached, or detached and never deleted.
     #[command(after_long_help = LEAKS_EXAMPLES)]
     Leaks(Box<LeaksArgs>),
+    /// When EC2 throttled which API, who else was calling, retry storms and count=1 retries.
+    #[command(after_long_help = THROTTLE_EXAMPLES)]
+    Throttle(Box<ThrottleArgs>),
+    /// Everything in one self-contained HTML file (charts and tables, no network needed).
+    #[command(after_long_help = REPORT_EXAMPLES)]
+    Report(Box<ReportArgs>),
     /// Simulate ipamd and AWS: write a CloudTrail trail with its ground truth.
     #[command(after_long_help = SIMULATE_EXAMPLES)]
     Simulate(Box<SimulateArgs>),
@@ -138,6 +144,23 @@ Examples:
 
   # Allow an hour, as ipamd's own cleanup does, and list them as JSON
   cnitrail leaks ./trail --grace 1h --format json";
+
+const THROTTLE_EXAMPLES: &str = "\
+Examples:
+  # Bursts of RequestLimitExceeded, the callers' shares, retry storms, count=1 retries
+  cnitrail throttle s3://trail/AWSLogs/111122223333/ --since 2026-11-22T13:00:00Z --until 15h
+
+  # Every throttled minute with everyone's calls of that API, as CSV
+  cnitrail throttle ./trail --table minutes --format csv > throttled-minutes.csv
+
+The scan counts every EC2 call (not only the ENI calls) per minute, API and caller, since EC2
+throttles per account and API whoever calls.";
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  # The incident report for one afternoon, opened in any browser, no network needed
+  cnitrail report s3://trail/AWSLogs/ --since 2026-11-22T12:00:00Z --until 2026-11-22T18:00:00Z \\
+    --subnet-cidr subnet-0abc=10.0.3.0/24 -o incident.html";
 
 /// How the timeline orders events.
 #[derive(Debug, Args)]
@@ -312,6 +335,102 @@ pub struct LeaksArgs {
     pub order: OrderArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `cnitrail throttle`.
+#[derive(Debug, Args)]
+pub struct ThrottleArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The table to write (default: minutes; as a table without -o: bursts, shares, storms, retries).
+    #[arg(long, value_enum, help_heading = "Report")]
+    pub table: Option<ThrottleTable>,
+    /// Identical requests this close to the previous one belong to one retry storm.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60s",
+        help_heading = "Report"
+    )]
+    pub storm_gap: String,
+    /// Fewest repetitions that make a retry storm.
+    #[arg(long, value_name = "N", default_value_t = 3, help_heading = "Report")]
+    pub storm_min: usize,
+    /// How soon a count=1 assign must follow a failed bulk assign to count as its retry.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        help_heading = "Report"
+    )]
+    pub retry_window: String,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `--table` of `cnitrail throttle`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThrottleTable {
+    /// Per throttled minute and API: everyone's calls.
+    Minutes,
+    /// Runs of throttled minutes per API.
+    Bursts,
+    /// Per caller: calls, throttled, shares.
+    Shares,
+    /// The same request repeated in quick succession.
+    Storms,
+    /// Failed bulk assigns retried with count=1.
+    Retries,
+}
+
+/// `cnitrail report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The HTML file to write (written whole, then renamed into place).
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: PathBuf,
+    /// Page title.
+    #[arg(long, default_value = "cnitrail report", help_heading = "Output")]
+    pub title: String,
+    /// Only this subnet in the exhaustion part (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Report")]
+    pub subnet: Vec<String>,
+    /// A subnet's CIDR block, for its capacity (repeatable).
+    #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
+    pub subnet_cidr: Vec<String>,
+    /// Grace period of the leaked-ENI table.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        help_heading = "Report"
+    )]
+    pub grace: String,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// Print the counts on stderr in this form at the end.
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub stats: StatsFormat,
+    /// No progress bar and no summary line (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// Parses `ID=CIDR` pairs of `--subnet-cidr`.
+pub fn subnet_cidrs(pairs: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((id, cidr)) => Ok((id.trim().to_string(), cidr.trim().to_string())),
+            None => anyhow::bail!(
+                "--subnet-cidr {pair:?}: expected SUBNET_ID=CIDR, e.g. subnet-0abc=10.0.3.0/24"
+            ),
+        })
+        .collect()
 }
 
 /// Parses a duration flag such as `5m`.

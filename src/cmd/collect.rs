@@ -1,7 +1,7 @@
 //! What every report command does around its report: one scan into a [`Collector`], then the
 //! frame written in the chosen format, the scan's counts and the exit code.
 
-use super::scan::{exit_code, report, scan_into};
+use super::scan::{exit_code, report, scan_counting};
 use crate::cli::{InputArgs, OrderArgs, OutputArgs};
 use crate::exit::Code;
 use crate::output::{Destination, default_format};
@@ -11,15 +11,18 @@ use cnitrail_core::ScanSummary;
 use cnitrail_frames::polars::prelude::DataFrame;
 use cnitrail_report::{Collector, ReportInput};
 
-/// Scans the input into the events and timeline the reports read.
+/// Scans the input into the events and timeline the reports read; with `count_calls`, also
+/// the count of every EC2 call (the throttle report's "who else called").
 pub(super) fn collect(
     input: &InputArgs,
     output: &OutputArgs,
     order: &OrderArgs,
+    count_calls: bool,
 ) -> Result<(ReportInput, ScanSummary)> {
     let mut collector = Collector::new(order.builder()?);
-    let summary = scan_into(input, output, &mut collector)?;
-    Ok((collector.finish(), summary))
+    let mut summary = scan_counting(input, output, &mut collector, count_calls)?;
+    let calls = std::mem::take(&mut summary.calls).rows();
+    Ok((collector.finish().with_calls(calls), summary))
 }
 
 /// Writes `df` where and how `output` says, then the scan's counts; returns the exit code.

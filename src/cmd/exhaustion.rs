@@ -1,28 +1,22 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
 use super::collect::{collect, emit, finish};
-use crate::cli::{ExhaustionArgs, ExhaustionTable, Format, duration};
+use crate::cli::{ExhaustionArgs, ExhaustionTable, Format, duration, subnet_cidrs};
 use crate::exit::Code;
 use crate::output::{Destination, default_format};
 use crate::rows::{sanitize, write_frame_to};
-use anyhow::{Result, bail};
+use anyhow::Result;
 use cnitrail_report::exhaustion::{Exhaustion, ExhaustionOptions, exhaustion};
 
 pub fn run(args: ExhaustionArgs) -> Result<Code> {
-    let mut cidrs = std::collections::HashMap::new();
-    for pair in &args.subnet_cidr {
-        let Some((id, cidr)) = pair.split_once('=') else {
-            bail!("--subnet-cidr {pair:?}: expected SUBNET_ID=CIDR, e.g. subnet-0abc=10.0.3.0/24");
-        };
-        cidrs.insert(id.trim().to_string(), cidr.trim().to_string());
-    }
+    let cidrs = subnet_cidrs(&args.subnet_cidr)?;
     let options = ExhaustionOptions {
         subnets: args.subnet.clone(),
         cidrs,
         every: Some(duration("--every", &args.every)?),
         top: Some(args.top),
     };
-    let (input, summary) = collect(&args.input, &args.output, &args.order)?;
+    let (input, summary) = collect(&args.input, &args.output, &args.order, false)?;
     let report = exhaustion(&input, &options)?;
     if report.first_failures.is_empty() && !args.output.quiet {
         eprintln!("cnitrail: no subnet-exhaustion error in this input");

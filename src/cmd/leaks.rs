@@ -7,7 +7,7 @@ use anyhow::Result;
 
 pub fn run(args: LeaksArgs) -> Result<Code> {
     let grace = duration("--grace", &args.grace)?;
-    let (input, summary) = collect(&args.input, &args.output, &args.order)?;
+    let (input, summary) = collect(&args.input, &args.output, &args.order, false)?;
     let df = cnitrail_report::leaks::leaks(&input, grace)?;
     if df.height() == 0 && !args.output.quiet {
         eprintln!(

@@ -5,8 +5,10 @@ mod collect;
 mod completions;
 mod exhaustion;
 mod leaks;
+mod report;
 mod scan;
 mod simulate;
+mod throttle;
 mod timeline;
 mod who;
 
@@ -22,6 +24,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Churn(args) => churn::run(*args),
         Command::Exhaustion(args) => exhaustion::run(*args),
         Command::Leaks(args) => leaks::run(*args),
+        Command::Throttle(args) => throttle::run(*args),
+        Command::Report(args) => report::run(*args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }

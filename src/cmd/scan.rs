@@ -41,6 +41,16 @@ pub(super) fn scan_into(
     output: &OutputArgs,
     sink: &mut dyn EventSink,
 ) -> Result<ScanSummary> {
+    scan_counting(input, output, sink, false)
+}
+
+/// [`scan_into`], also counting every EC2 call when `count_calls` (the throttle report).
+pub(super) fn scan_counting(
+    input: &InputArgs,
+    output: &OutputArgs,
+    sink: &mut dyn EventSink,
+    count_calls: bool,
+) -> Result<ScanSummary> {
     let filter = name_filter(input)?;
     let opts = ScanOptions {
         window: filter.window,
@@ -52,6 +62,7 @@ pub(super) fn scan_into(
         },
         threads: input.threads.unwrap_or(ScanOptions::default().threads),
         file_reports: output.stats == StatsFormat::Json,
+        count_calls,
         ..ScanOptions::default()
     };
     let s3 = connect_s3(input)?;
