@@ -689,3 +689,169 @@ fn timeline_enis_shows_each_life() {
     assert_eq!(r["end"], "deleted");
     assert_eq!(r["device_index"], 1);
 }
+
+/// A small cluster on a /26 with a tight WARM_IP_TARGET: exhaustion, count=1 retries, churn.
+fn simulated_incident() -> (PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let o = run(&[
+        "simulate",
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "9",
+        "--hours",
+        "1",
+        "--subnet-cidr",
+        "10.0.0.0/26",
+        "--nodes",
+        "3",
+        "--pods",
+        "14",
+        "--mode",
+        "warm-ip",
+        "--warm-ip-target",
+        "8",
+        "--minimum-ip-target",
+        "12",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "simulate: {}", stderr(&o));
+    (out.join("trail"), dir)
+}
+
+#[test]
+fn reports_write_their_columns_in_every_format() {
+    let (trail, dir) = simulated_incident();
+    let trail = trail.to_str().unwrap();
+    let subnet = "subnet-0a1b2c3d4e5f60001";
+    let cidr = format!("{subnet}=10.0.0.0/26");
+
+    let churn = jsonl_rows(&["churn", trail, "--every", "15m", "-q"]);
+    assert!(!churn.is_empty());
+    // serde_json's map sorts keys; the text shows the order written.
+    let raw = run(&["churn", trail, "--every", "15m", "-q"]);
+    let line = String::from_utf8_lossy(&raw.stdout);
+    assert!(line.starts_with(r#"{"bucket":"#), "JSON keys in column order: {line}");
+    assert!(line.lines().next().unwrap().contains(r#""node":"#));
+    let assigns: i64 = churn
+        .iter()
+        .map(|r| r["assign_calls"].as_i64().unwrap())
+        .sum();
+    assert!(assigns > 0);
+    let by_subnet = jsonl_rows(&["churn", trail, "--by", "subnet", "--every", "1d", "-q"]);
+    assert!(by_subnet.iter().any(|r| r["subnet_id"] == subnet));
+
+    let usage = jsonl_rows(&["exhaustion", trail, "--subnet-cidr", &cidr, "-q"]);
+    assert!(usage.len() >= 59, "a row per minute");
+    assert!(usage.iter().all(|r| r["capacity"] == 59));
+    assert!(
+        usage
+            .iter()
+            .any(|r| r["free"] == 0 || r["free"].as_i64() < Some(5))
+    );
+    let moments = jsonl_rows(&[
+        "exhaustion",
+        trail,
+        "--subnet-cidr",
+        &cidr,
+        "--table",
+        "moments",
+        "-q",
+    ]);
+    assert_eq!(moments.len(), 1);
+    assert_eq!(moments[0]["subnet_id"], subnet);
+    assert!(
+        moments[0]["event_id"].is_string(),
+        "the failing call's id is the evidence"
+    );
+    let o = run(&[
+        "exhaustion",
+        trail,
+        "--subnet-cidr",
+        &cidr,
+        "--format",
+        "table",
+        "-q",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("== Levers") && text.contains("WARM_IP_TARGET"),
+        "{text}"
+    );
+    let o = run(&[
+        "exhaustion",
+        trail,
+        "--subnet-cidr",
+        "subnet-0a=10.0.0.0",
+        "-q",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a bad CIDR is fatal: {}",
+        stderr(&o)
+    );
+
+    let retries = jsonl_rows(&["throttle", trail, "--table", "retries", "-q"]);
+    assert!(
+        !retries.is_empty(),
+        "count=1 retries after bulk assigns failed"
+    );
+    assert!(retries.iter().all(|r| r["requested"].as_i64() > Some(1)));
+    let csv = run(&[
+        "throttle", trail, "--table", "minutes", "--format", "csv", "-q",
+    ]);
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(
+        csv.starts_with("minute,account,region,api,calls,throttled,"),
+        "{csv}"
+    );
+
+    let parquet = dir.path().join("leaks.parquet");
+    let o = run(&[
+        "leaks",
+        trail,
+        "--format",
+        "parquet",
+        "-o",
+        parquet.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(&std::fs::read(&parquet).unwrap()[..4], b"PAR1");
+}
+
+#[test]
+fn report_writes_one_offline_html_file() {
+    let (trail, dir) = simulated_incident();
+    let html = dir.path().join("incident.html");
+    let o = run(&[
+        "report",
+        trail.to_str().unwrap(),
+        "--subnet-cidr",
+        "subnet-0a1b2c3d4e5f60001=10.0.0.0/26",
+        "-o",
+        html.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.matches("<svg").count() >= 3,
+        "subnet, churn and throttle charts"
+    );
+    assert!(page.contains("subnet-0a1b2c3d4e5f60001"));
+    assert!(page.contains("InsufficientFreeAddressesInSubnet"));
+    assert!(!page.contains("<script"), "no script at all");
+    // Nothing read: no page.
+    let missing = dir.path().join("none.html");
+    let o = run(&[
+        "report",
+        "/nonexistent/trail",
+        "-o",
+        missing.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!missing.exists());
+}
