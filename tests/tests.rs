@@ -731,7 +731,10 @@ fn reports_write_their_columns_in_every_format() {
     // serde_json's map sorts keys; the text shows the order written.
     let raw = run(&["churn", trail, "--every", "15m", "-q"]);
     let line = String::from_utf8_lossy(&raw.stdout);
-    assert!(line.starts_with(r#"{"bucket":"#), "JSON keys in column order: {line}");
+    assert!(
+        line.starts_with(r#"{"bucket":"#),
+        "JSON keys in column order: {line}"
+    );
     assert!(line.lines().next().unwrap().contains(r#""node":"#));
     let assigns: i64 = churn
         .iter()

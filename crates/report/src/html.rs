@@ -207,8 +207,20 @@ fn ints(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, ReportError> {
     Ok(c.i64().map_err(frame_error("html"))?.iter().collect())
 }
 
-/// Any report frame as a page table, every cell as text.
+/// Rows of one table shown in the page; the rest is one command away (the page says which).
+pub const MAX_TABLE_ROWS: usize = 100;
+
+/// Any report frame as a page table, every cell as text, at most [`MAX_TABLE_ROWS`] rows.
 fn table(title: &str, df: &DataFrame) -> Result<Table, ReportError> {
+    let total = df.height();
+    let df = &df.head(Some(MAX_TABLE_ROWS));
+    let title = if total > MAX_TABLE_ROWS {
+        format!(
+            "{title} (the first {MAX_TABLE_ROWS} of {total} rows; the command-line report lists them all)"
+        )
+    } else {
+        title.to_string()
+    };
     let columns: Vec<String> = df
         .get_column_names()
         .iter()
@@ -265,7 +277,7 @@ fn table(title: &str, df: &DataFrame) -> Result<Table, ReportError> {
         }
     }
     Ok(Table {
-        title: title.into(),
+        title,
         columns,
         rows,
     })

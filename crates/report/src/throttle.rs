@@ -22,7 +22,7 @@ pub struct ThrottleOptions {
     pub storm_gap: Duration,
     /// Fewest repetitions that make a storm.
     pub storm_min: usize,
-    /// How soon after a failed bulk assign the count=1 retry must come.
+    /// How soon after a failed bulk assign the count=1 retry must come (ipamd retries at once).
     pub retry_window: Duration,
 }
 
@@ -31,7 +31,7 @@ impl Default for ThrottleOptions {
         ThrottleOptions {
             storm_gap: Duration::seconds(60),
             storm_min: 3,
-            retry_window: Duration::seconds(30),
+            retry_window: Duration::seconds(5),
         }
     }
 }
@@ -459,7 +459,10 @@ fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, 
         for (i, failed) in list.iter().enumerate() {
             let bulk = failed.requested_ipv4_count.is_some_and(|n| n > 1)
                 || failed.requested_ipv4_prefix_count.is_some_and(|n| n > 1);
-            if failed.error_code.is_none() || !bulk {
+            // A throttled call is retried by the SDK with the same count (one record per
+            // attempt), not by ipamd with count 1 (facts §5).
+            let throttled = failed.error_code.as_deref() == Some("RequestLimitExceeded");
+            if failed.error_code.is_none() || throttled || !bulk {
                 continue;
             }
             // Calls of one second have no order (facts §7): the retry may sort before it.
