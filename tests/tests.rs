@@ -858,3 +858,73 @@ fn report_writes_one_offline_html_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!missing.exists());
 }
+
+/// The README's column lists are the contract: every report table's CSV header equals the
+/// README's list for it, in order (tables) or names every column (the churn and leaks prose).
+#[test]
+fn report_columns_are_the_ones_the_readme_lists() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = |title: &str| -> String {
+        let start = readme
+            .find(title)
+            .unwrap_or_else(|| panic!("README has no {title}"));
+        let rest = &readme[start + title.len()..];
+        rest[..rest.find("\n### ").unwrap_or(rest.len())].to_string()
+    };
+    let ticked = |text: &str| -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let (trail, _dir) = simulated_incident();
+    let trail = trail.to_str().unwrap();
+    let header = |args: &[&str]| -> Vec<String> {
+        let mut all = args.to_vec();
+        all.extend([trail, "--format", "csv", "-q"]);
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = String::from_utf8(o.stdout).unwrap();
+        out.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    for (command, tables) in [
+        (
+            "exhaustion",
+            &["usage", "moments", "holders", "warm-pools", "levers"][..],
+        ),
+        (
+            "throttle",
+            &["minutes", "bursts", "shares", "storms", "retries"][..],
+        ),
+    ] {
+        let text = section(&format!("### `cnitrail {command}`"));
+        for table in tables {
+            let row = text
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{table}`")))
+                .unwrap_or_else(|| panic!("README lists no {command} --table {table}"));
+            let last = row.trim_end_matches('|').rsplit('|').next().unwrap();
+            assert_eq!(
+                header(&[command, "--table", table]),
+                ticked(last),
+                "{command} --table {table}"
+            );
+        }
+    }
+    for (command, args) in [("churn", &["churn"][..]), ("leaks", &["leaks"][..])] {
+        let names = ticked(&section(&format!("### `cnitrail {command}`")));
+        for column in header(args) {
+            assert!(
+                names.contains(&column),
+                "README's {command} section lacks `{column}`"
+            );
+        }
+    }
+}
