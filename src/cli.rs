@@ -130,6 +130,10 @@ Examples:
   cnitrail exhaustion s3://trail/AWSLogs/ --since 6h --subnet subnet-0abc \\
     --subnet-cidr subnet-0abc=10.0.3.0/24
 
+  # Capacity from the live account, through the AWS CLI
+  aws ec2 describe-subnets --subnet-ids subnet-0abc > subnets.json
+  cnitrail exhaustion ./trail --subnets-json subnets.json
+
   # Addresses held per subnet and minute, for a chart
   cnitrail exhaustion ./trail --table usage --format csv > usage.csv
 
@@ -283,6 +287,9 @@ pub struct ExhaustionArgs {
     /// A subnet's CIDR block, for its capacity (repeatable); wins over CreateSubnet records.
     #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
     pub subnet_cidr: Vec<String>,
+    /// Subnets' CIDR blocks from the JSON output of `aws ec2 describe-subnets` (`-`: stdin).
+    #[arg(long, value_name = "FILE", help_heading = "Report")]
+    pub subnets_json: Option<PathBuf>,
     /// Usage rows every this long.
     #[arg(
         long,
@@ -402,6 +409,9 @@ pub struct ReportArgs {
     /// A subnet's CIDR block, for its capacity (repeatable).
     #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
     pub subnet_cidr: Vec<String>,
+    /// Subnets' CIDR blocks from the JSON output of `aws ec2 describe-subnets` (`-`: stdin).
+    #[arg(long, value_name = "FILE", help_heading = "Report")]
+    pub subnets_json: Option<PathBuf>,
     /// Grace period of the leaked-ENI table.
     #[arg(
         long,
@@ -420,17 +430,36 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
-/// Parses `ID=CIDR` pairs of `--subnet-cidr`.
-pub fn subnet_cidrs(pairs: &[String]) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    pairs
-        .iter()
-        .map(|pair| match pair.split_once('=') {
-            Some((id, cidr)) => Ok((id.trim().to_string(), cidr.trim().to_string())),
-            None => anyhow::bail!(
+/// Subnet CIDR blocks from `--subnets-json` (the `aws ec2 describe-subnets` output), then the
+/// `ID=CIDR` pairs of `--subnet-cidr`, which win.
+pub fn subnet_cidrs(
+    pairs: &[String],
+    describe_json: Option<&std::path::Path>,
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    use anyhow::Context;
+    let mut out = match describe_json {
+        None => std::collections::HashMap::new(),
+        Some(path) => {
+            let text = if path.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())
+                    .context("reading --subnets-json from stdin")?
+            } else {
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("--subnets-json {}", path.display()))?
+            };
+            cnitrail_report::exhaustion::cidrs_from_describe_subnets(&text)
+                .with_context(|| format!("--subnets-json {}", path.display()))?
+        }
+    };
+    for pair in pairs {
+        let Some((id, cidr)) = pair.split_once('=') else {
+            anyhow::bail!(
                 "--subnet-cidr {pair:?}: expected SUBNET_ID=CIDR, e.g. subnet-0abc=10.0.3.0/24"
-            ),
-        })
-        .collect()
+            );
+        };
+        out.insert(id.trim().to_string(), cidr.trim().to_string());
+    }
+    Ok(out)
 }
 
 /// Parses a duration flag such as `5m`.

@@ -928,3 +928,40 @@ fn report_columns_are_the_ones_the_readme_lists() {
         }
     }
 }
+
+#[test]
+fn exhaustion_takes_capacity_from_aws_cli_json_on_stdin() {
+    let (trail, _dir) = simulated_incident();
+    let json = r#"{"Subnets":[{"SubnetId":"subnet-0a1b2c3d4e5f60001","CidrBlock":"10.0.0.0/26","VpcId":"vpc-1"}]}"#;
+    let mut child = bin()
+        .args(["exhaustion", trail.to_str().unwrap(), "--subnets-json", "-"])
+        .args(["--table", "moments", "--format", "jsonl", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(json.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let row: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(row["capacity"], 59);
+    let o = run(&[
+        "exhaustion",
+        trail.to_str().unwrap(),
+        "--subnets-json",
+        "/nonexistent.json",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--subnets-json /nonexistent.json"),
+        "{}",
+        stderr(&o)
+    );
+}

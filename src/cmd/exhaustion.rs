@@ -9,7 +9,7 @@ use anyhow::Result;
 use cnitrail_report::exhaustion::{Exhaustion, ExhaustionOptions, exhaustion};
 
 pub fn run(args: ExhaustionArgs) -> Result<Code> {
-    let cidrs = subnet_cidrs(&args.subnet_cidr)?;
+    let cidrs = subnet_cidrs(&args.subnet_cidr, args.subnets_json.as_deref())?;
     let options = ExhaustionOptions {
         subnets: args.subnet.clone(),
         cidrs,

@@ -19,7 +19,7 @@ pub fn run(args: ReportArgs) -> Result<Code> {
         title: args.title.clone(),
         exhaustion: ExhaustionOptions {
             subnets: args.subnet.clone(),
-            cidrs: subnet_cidrs(&args.subnet_cidr)?,
+            cidrs: subnet_cidrs(&args.subnet_cidr, args.subnets_json.as_deref())?,
             ..ExhaustionOptions::default()
         },
         leak_grace: Some(duration("--grace", &args.grace)?),

@@ -178,6 +178,28 @@ pub fn usable_addresses(cidr: &str) -> Option<u64> {
     Some((1u64 << (32 - len)).saturating_sub(RESERVED_PER_SUBNET))
 }
 
+/// Subnet id → CIDR block from the JSON that `aws ec2 describe-subnets` prints
+/// (`{"Subnets":[{"SubnetId":…,"CidrBlock":…},…]}`), so that capacity can come from the live
+/// account without cnitrail holding EC2 credentials. Entries without both fields are skipped.
+pub fn cidrs_from_describe_subnets(json: &str) -> Result<HashMap<String, String>, ReportError> {
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        ReportError::Invalid(format!("not the JSON of `aws ec2 describe-subnets`: {e}"))
+    })?;
+    let Some(subnets) = value.get("Subnets").and_then(|s| s.as_array()) else {
+        return Err(ReportError::Invalid(
+            "no \"Subnets\" array: expected the JSON of `aws ec2 describe-subnets`".into(),
+        ));
+    };
+    Ok(subnets
+        .iter()
+        .filter_map(|s| {
+            let id = s.get("SubnetId")?.as_str()?;
+            let cidr = s.get("CidrBlock")?.as_str()?;
+            Some((id.to_string(), cidr.to_string()))
+        })
+        .collect())
+}
+
 /// Builds the report.
 pub fn exhaustion(
     input: &ReportInput,
@@ -668,6 +690,16 @@ fn levers_frame(rows: &[Lever]) -> Result<DataFrame, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subnets_from_the_aws_cli() {
+        let json = r#"{"Subnets":[{"SubnetId":"subnet-0a","CidrBlock":"10.0.3.0/26","AvailableIpAddressCount":12},{"SubnetId":"subnet-v6only","Ipv6Native":true}]}"#;
+        let got = cidrs_from_describe_subnets(json).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got["subnet-0a"], "10.0.3.0/26");
+        assert!(cidrs_from_describe_subnets("{}").is_err());
+        assert!(cidrs_from_describe_subnets("not json").is_err());
+    }
 
     #[test]
     fn capacity_leaves_out_the_reserved_five() {
