@@ -257,6 +257,9 @@ pub struct ChurnArgs {
         help_heading = "Report"
     )]
     pub flap_window: String,
+    /// Also count every EC2 call (Describe* too) per node or caller: the ec2_calls columns.
+    #[arg(long, help_heading = "Report")]
+    pub all_calls: bool,
     #[command(flatten)]
     pub order: OrderArgs,
     #[command(flatten)]

@@ -17,7 +17,7 @@ pub fn run(args: ChurnArgs) -> Result<Code> {
         every: duration("--every", &args.every)?,
         flap_window: duration("--flap-window", &args.flap_window)?,
     };
-    let (input, summary) = collect(&args.input, &args.output, &args.order, false)?;
+    let (input, summary) = collect(&args.input, &args.output, &args.order, args.all_calls)?;
     let df = churn(&input, &options)?;
     emit(&args.output, &df, &summary)
 }

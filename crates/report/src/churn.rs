@@ -132,6 +132,7 @@ struct Acc {
     enis_deleted: i64,
     lifetimes: Vec<i64>,
     flaps: i64,
+    ec2_calls: Option<i64>,
 }
 
 /// Builds the churn table.
@@ -262,6 +263,26 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
         }
     }
 
+    // Every EC2 call, when the scan counted them: by the node a node-role caller names, or by
+    // the caller itself (ENIs and subnets are not named by a Describe call's count).
+    if matches!(options.by, By::Node | By::Caller) {
+        for r in &input.calls {
+            let key = match options.by {
+                By::Node => crate::throttle::node_of_caller(&r.caller).map(str::to_string),
+                _ => Some(r.caller.clone()),
+            };
+            if key.is_none() {
+                continue;
+            }
+            let acc = rows.entry((bucket(r.minute), key)).or_default();
+            *acc.ec2_calls.get_or_insert(0) += r.calls as i64;
+        }
+        if !input.calls.is_empty() {
+            for acc in rows.values_mut() {
+                acc.ec2_calls.get_or_insert(0);
+            }
+        }
+    }
     let n = rows.len();
     let per_hour = 3600.0 / every as f64;
     let get = |f: &dyn Fn(&Acc) -> i64| rows.values().map(|a| Some(f(a))).collect::<Vec<_>>();
@@ -305,6 +326,12 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
         .int("lifetime_p90_s", pct(0.90))
         .int("lifetime_p99_s", pct(0.99))
         .int("flaps", get(&|a| a.flaps))
+        .int("ec2_calls", rows.values().map(|a| a.ec2_calls))
+        .float(
+            "ec2_calls_per_hour",
+            rows.values()
+                .map(|a| a.ec2_calls.map(|c| c as f64 * per_hour)),
+        )
         .build()
 }
 
