@@ -2,14 +2,16 @@
 //! frame written in the chosen format, the scan's counts and the exit code.
 
 use super::scan::{exit_code, report, scan_counting};
+use crate::cli::Format;
 use crate::cli::{InputArgs, OrderArgs, OutputArgs};
 use crate::exit::Code;
 use crate::output::{Destination, default_format};
-use crate::rows::write_frame;
+use crate::rows::{write_frame, write_frame_to};
 use anyhow::Result;
 use cnitrail_core::ScanSummary;
 use cnitrail_frames::polars::prelude::DataFrame;
 use cnitrail_report::{Collector, ReportInput};
+use std::io::Write;
 
 /// Scans the input into the events and timeline the reports read; with `count_calls`, also
 /// the count of every EC2 call (the throttle report's "who else called").
@@ -40,4 +42,43 @@ pub(super) fn emit(output: &OutputArgs, df: &DataFrame, summary: &ScanSummary) -
 pub(super) fn finish(output: &OutputArgs, summary: &ScanSummary) -> Result<Code> {
     report(summary, output.stats, output.quiet)?;
     Ok(exit_code(summary))
+}
+
+/// A report with several tables: the one `--table` asks for (or `default`) in the chosen
+/// format; as a table on a terminal with no `--table`, the `overview` instead (a sentence or two
+/// and the tables behind it).
+pub(super) fn emit_view(
+    output: &OutputArgs,
+    summary: &ScanSummary,
+    chosen: Option<&DataFrame>,
+    default: &DataFrame,
+    overview: &dyn Fn(&mut dyn Write) -> Result<()>,
+) -> Result<Code> {
+    let dest = Destination::new(output.output.as_deref());
+    let format = output.format.unwrap_or_else(|| default_format(&dest));
+    if chosen.is_some() || format != Format::Table {
+        return emit(output, chosen.unwrap_or(default), summary);
+    }
+    let written = dest.open().and_then(|out| {
+        let mut out = std::io::BufWriter::new(out);
+        overview(&mut out)?;
+        out.flush()?;
+        Ok(())
+    });
+    if let Err(e) = written.and_then(|()| dest.commit()) {
+        dest.abandon();
+        return Err(e);
+    }
+    finish(output, summary)
+}
+
+/// Titled tables one after the other (empty ones left out), for an overview.
+pub(super) fn write_sections(out: &mut dyn Write, sections: &[(&str, &DataFrame)]) -> Result<()> {
+    for (title, df) in sections {
+        if df.height() > 0 {
+            writeln!(out, "\n== {title}")?;
+            write_frame_to(Format::Table, out, df)?;
+        }
+    }
+    Ok(())
 }

@@ -1,12 +1,12 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
-use super::collect::{collect, emit, finish};
-use crate::cli::{ExhaustionArgs, ExhaustionTable, Format, duration, subnet_cidrs};
+use super::collect::{collect, emit_view, write_sections};
+use crate::cli::{ExhaustionArgs, ExhaustionTable, duration, subnet_cidrs};
 use crate::exit::Code;
-use crate::output::{Destination, default_format};
-use crate::rows::{sanitize, write_frame_to};
+use crate::rows::sanitize;
 use anyhow::Result;
 use cnitrail_report::exhaustion::{Exhaustion, ExhaustionOptions, exhaustion};
+use std::io::Write;
 
 pub fn run(args: ExhaustionArgs) -> Result<Code> {
     let cidrs = subnet_cidrs(&args.subnet_cidr, args.subnets_json.as_deref())?;
@@ -21,33 +21,20 @@ pub fn run(args: ExhaustionArgs) -> Result<Code> {
     if report.first_failures.is_empty() && !args.output.quiet {
         eprintln!("cnitrail: no subnet-exhaustion error in this input");
     }
-    let dest = Destination::new(args.output.output.as_deref());
-    let format = args.output.format.unwrap_or_else(|| default_format(&dest));
-    match args.table {
-        None if format == Format::Table => {
-            if let Err(e) = narrative(&report, &dest).and_then(|()| dest.commit()) {
-                dest.abandon();
-                return Err(e);
-            }
-            finish(&args.output, &summary)
-        }
-        table => {
-            let df = match table.unwrap_or(ExhaustionTable::Usage) {
-                ExhaustionTable::Usage => &report.usage,
-                ExhaustionTable::Moments => &report.moments,
-                ExhaustionTable::Holders => &report.holders,
-                ExhaustionTable::WarmPools => &report.warm_pools,
-                ExhaustionTable::Levers => &report.levers,
-            };
-            emit(&args.output, df, &summary)
-        }
-    }
+    let chosen = args.table.map(|t| match t {
+        ExhaustionTable::Usage => &report.usage,
+        ExhaustionTable::Moments => &report.moments,
+        ExhaustionTable::Holders => &report.holders,
+        ExhaustionTable::WarmPools => &report.warm_pools,
+        ExhaustionTable::Levers => &report.levers,
+    });
+    emit_view(&args.output, &summary, chosen, &report.usage, &|out| {
+        overview(&report, out)
+    })
 }
 
 /// The terminal view: each exhausted subnet in a sentence, then the tables behind it.
-fn narrative(report: &Exhaustion, dest: &Destination) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::BufWriter::new(dest.open()?);
+fn overview(report: &Exhaustion, out: &mut dyn Write) -> Result<()> {
     for f in &report.first_failures {
         let capacity = f
             .capacity
@@ -67,17 +54,13 @@ fn narrative(report: &Exhaustion, dest: &Destination) -> Result<()> {
             f.held.other,
         )?;
     }
-    for (title, df) in [
-        ("First failures", &report.moments),
-        ("Top holders at the first failure", &report.holders),
-        ("Warm pools under the default settings", &report.warm_pools),
-        ("Levers", &report.levers),
-    ] {
-        if df.height() > 0 {
-            writeln!(out, "\n== {title}")?;
-            write_frame_to(Format::Table, &mut out, df)?;
-        }
-    }
-    out.flush()?;
-    Ok(())
+    write_sections(
+        out,
+        &[
+            ("First failures", &report.moments),
+            ("Top holders at the first failure", &report.holders),
+            ("Warm pools under the default settings", &report.warm_pools),
+            ("Levers", &report.levers),
+        ],
+    )
 }
