@@ -284,15 +284,8 @@ pub enum ChurnBy {
 pub struct ExhaustionArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Only this subnet (repeatable).
-    #[arg(long, value_name = "ID", help_heading = "Report")]
-    pub subnet: Vec<String>,
-    /// A subnet's CIDR block, for its capacity (repeatable); wins over CreateSubnet records.
-    #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
-    pub subnet_cidr: Vec<String>,
-    /// Subnets' CIDR blocks from the JSON output of `aws ec2 describe-subnets` (`-`: stdin).
-    #[arg(long, value_name = "FILE", help_heading = "Report")]
-    pub subnets_json: Option<PathBuf>,
+    #[command(flatten)]
+    pub subnets: SubnetArgs,
     /// Usage rows every this long.
     #[arg(
         long,
@@ -406,15 +399,8 @@ pub struct ReportArgs {
     /// Page title.
     #[arg(long, default_value = "cnitrail report", help_heading = "Output")]
     pub title: String,
-    /// Only this subnet in the exhaustion part (repeatable).
-    #[arg(long, value_name = "ID", help_heading = "Report")]
-    pub subnet: Vec<String>,
-    /// A subnet's CIDR block, for its capacity (repeatable).
-    #[arg(long, value_name = "ID=CIDR", help_heading = "Report")]
-    pub subnet_cidr: Vec<String>,
-    /// Subnets' CIDR blocks from the JSON output of `aws ec2 describe-subnets` (`-`: stdin).
-    #[arg(long, value_name = "FILE", help_heading = "Report")]
-    pub subnets_json: Option<PathBuf>,
+    #[command(flatten)]
+    pub subnets: SubnetArgs,
     /// Grace period of the leaked-ENI table.
     #[arg(
         long,
@@ -433,36 +419,49 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
-/// Subnet CIDR blocks from `--subnets-json` (the `aws ec2 describe-subnets` output), then the
-/// `ID=CIDR` pairs of `--subnet-cidr`, which win.
-pub fn subnet_cidrs(
-    pairs: &[String],
-    describe_json: Option<&std::path::Path>,
-) -> anyhow::Result<std::collections::HashMap<String, String>> {
-    use anyhow::Context;
-    let mut out = match describe_json {
-        None => std::collections::HashMap::new(),
-        Some(path) => {
-            let text = if path.as_os_str() == "-" {
-                std::io::read_to_string(std::io::stdin())
-                    .context("reading --subnets-json from stdin")?
-            } else {
-                std::fs::read_to_string(path)
+/// Which subnets, and their sizes (capacity), for the exhaustion report.
+#[derive(Debug, Args)]
+pub struct SubnetArgs {
+    /// Only this subnet (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Subnets")]
+    pub subnet: Vec<String>,
+    /// A subnet's CIDR block, for its capacity (repeatable); wins over the other sources.
+    #[arg(long, value_name = "ID=CIDR", help_heading = "Subnets")]
+    pub subnet_cidr: Vec<String>,
+    /// Subnets' CIDR blocks from the JSON output of `aws ec2 describe-subnets` (`-`: stdin);
+    /// win over CreateSubnet records in the input.
+    #[arg(long, value_name = "FILE", help_heading = "Subnets")]
+    pub subnets_json: Option<PathBuf>,
+}
+
+impl SubnetArgs {
+    /// Subnet CIDR blocks from `--subnets-json`, then the `ID=CIDR` pairs of `--subnet-cidr`.
+    pub fn cidrs(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        use anyhow::Context;
+        let mut out = match &self.subnets_json {
+            None => std::collections::HashMap::new(),
+            Some(path) => {
+                let text = if path.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin())
+                        .context("reading --subnets-json from stdin")?
+                } else {
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("--subnets-json {}", path.display()))?
+                };
+                cnitrail_report::exhaustion::cidrs_from_describe_subnets(&text)
                     .with_context(|| format!("--subnets-json {}", path.display()))?
-            };
-            cnitrail_report::exhaustion::cidrs_from_describe_subnets(&text)
-                .with_context(|| format!("--subnets-json {}", path.display()))?
-        }
-    };
-    for pair in pairs {
-        let Some((id, cidr)) = pair.split_once('=') else {
-            anyhow::bail!(
-                "--subnet-cidr {pair:?}: expected SUBNET_ID=CIDR, e.g. subnet-0abc=10.0.3.0/24"
-            );
+            }
         };
-        out.insert(id.trim().to_string(), cidr.trim().to_string());
+        for pair in &self.subnet_cidr {
+            let Some((id, cidr)) = pair.split_once('=') else {
+                anyhow::bail!(
+                    "--subnet-cidr {pair:?}: expected SUBNET_ID=CIDR, e.g. subnet-0abc=10.0.3.0/24"
+                );
+            };
+            out.insert(id.trim().to_string(), cidr.trim().to_string());
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Parses a duration flag such as `5m`.

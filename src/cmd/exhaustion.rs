@@ -1,7 +1,7 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
 use super::collect::{collect, emit_view, write_sections};
-use crate::cli::{ExhaustionArgs, ExhaustionTable, duration, subnet_cidrs};
+use crate::cli::{ExhaustionArgs, ExhaustionTable, duration};
 use crate::exit::Code;
 use crate::rows::sanitize;
 use anyhow::Result;
@@ -9,9 +9,9 @@ use cnitrail_report::exhaustion::{Exhaustion, ExhaustionOptions, exhaustion};
 use std::io::Write;
 
 pub fn run(args: ExhaustionArgs) -> Result<Code> {
-    let cidrs = subnet_cidrs(&args.subnet_cidr, args.subnets_json.as_deref())?;
+    let cidrs = args.subnets.cidrs()?;
     let options = ExhaustionOptions {
-        subnets: args.subnet.clone(),
+        subnets: args.subnets.subnet.clone(),
         cidrs,
         every: Some(duration("--every", &args.every)?),
         top: Some(args.top),

@@ -1,7 +1,7 @@
 //! `cnitrail report`: the incident in one offline HTML file.
 
 use super::collect::{collect, finish};
-use crate::cli::{OutputArgs, ReportArgs, duration, subnet_cidrs};
+use crate::cli::{OutputArgs, ReportArgs, duration};
 use crate::exit::Code;
 use anyhow::{Context, Result};
 use cnitrail_html::Figure;
@@ -18,8 +18,8 @@ pub fn run(args: ReportArgs) -> Result<Code> {
     let options = HtmlOptions {
         title: args.title.clone(),
         exhaustion: ExhaustionOptions {
-            subnets: args.subnet.clone(),
-            cidrs: subnet_cidrs(&args.subnet_cidr, args.subnets_json.as_deref())?,
+            subnets: args.subnets.subnet.clone(),
+            cidrs: args.subnets.cidrs()?,
             ..ExhaustionOptions::default()
         },
         leak_grace: Some(duration("--grace", &args.grace)?),
