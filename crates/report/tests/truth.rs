@@ -281,8 +281,12 @@ fn churn_per_node_matches_the_calls_of_the_truth() {
         }
     }
     // Failed calls per node in our table cover every kept ENI call; compare the two APIs.
-    let ours_assign: BTreeMap<&String, (i64, i64)> =
-        ours.iter().map(|(n, v)| (n, (v.0, v.1))).collect();
+    // Rows of nodes that only made other EC2 calls (counted with every call) have no assigns.
+    let ours_assign: BTreeMap<&String, (i64, i64)> = ours
+        .iter()
+        .filter(|(_, v)| v.0 + v.1 > 0)
+        .map(|(n, v)| (n, (v.0, v.1)))
+        .collect();
     let want_assign: BTreeMap<&String, (i64, i64)> = want
         .iter()
         .filter(|(_, v)| v.0 + v.1 > 0)
