@@ -42,27 +42,35 @@
 //!
 //! Records the scan's prefilter passes as candidates are parsed in full for extraction anyway;
 //! the count reads the same parsed value. Every other record is searched for the bytes
-//! `ec2.amazonaws.com` (SIMD `memmem`), and only records containing them are read by a light
-//! parse: a serde visitor that borrows the dozen fields it needs and skips everything else
-//! ([`serde::de::IgnoredAny`]). JSON could spell the source without those bytes only with a
-//! `\u` escape, and the prefilter already passes every item holding `\u` as a candidate, so
-//! such records are counted from the full parse. The string also occurs in other services'
-//! records (`invokedBy`, role ARNs), so the parsed `eventSource` decides.
+//! `ec2.amazonaws.com` (SIMD `memmem`), and only records containing them are read, by a fast
+//! reader: it walks the record's top-level object and its `userIdentity` key by key, decodes
+//! the dozen values it needs (strings are borrowed unless escaped) and steps over the others
+//! with the framer's 64-byte block scanner, without parsing them. Anything it does not handle
+//! (an escaped key, a record that is not an object) is read by a serde visitor that borrows the
+//! same fields and skips the rest ([`serde::de::IgnoredAny`]); both read what a full parse
+//! reads (unit tests compare the three). The fast reader does not validate the values it
+//! steps over: a record whose unread parts are not valid JSON can still be counted, where a
+//! full parse would reject it. JSON could spell the source without the bytes searched for only
+//! with a `\u` escape, and the prefilter passes every item holding `\u` as a candidate, so such
+//! records are counted from the full parse. The string also occurs in other services' records
+//! (`invokedBy`, role ARNs), so the `eventSource` read decides.
 //!
 //! # Duplicates and memory
 //!
 //! CloudTrail delivers some records twice, often in a later file; the count is exact because the
 //! scan keeps every counted record's id: `eventID` (else `requestID`, else the response's
 //! `requestId`, as for kept events; a record with none is counted without deduplication). A UUID
-//! is kept as 16 bytes in a `HashSet<u128>` (other ids as text): 16 bytes plus one control
+//! is kept as 16 bytes in a hash set of `u128` (other ids as text): 16 bytes plus one control
 //! byte per bucket at a load between 7/16 and 7/8, so **about 19.5–39 bytes per distinct EC2
-//! record, 27 on average**, held until the scan ends. This is separate from (and in addition
-//! to) the set of kept event ids the scan always holds. No bounded exact scheme exists without
-//! an assumption on how late a duplicate can come; see docs/performance.md.
+//! record, 27 on average**, held until the scan ends. This is in addition to the set of kept
+//! event ids the scan always holds (the ENI calls' ids are in both). No bounded scheme is exact
+//! without an assumption on how late a duplicate can come; see docs/performance.md.
 //!
-//! The table itself is small: strings (account, region, api, caller) are interned once, and a
-//! cell is 32 bytes of key plus 24 of counters, so its size grows with minutes × APIs ×
-//! callers, not with records.
+//! The table grows with minutes × APIs × callers, not with records: account, region, API and
+//! caller are interned once each, and a cell costs about 100 bytes (a 32-byte key and 24 bytes
+//! of counters in a vector, and the key again in the index). Callers are many where sessions
+//! are short-lived (each IRSA session has its own ARN), so a busy account can have a cell for
+//! most of its calls; measured figures are in docs/performance.md.
 
 use crate::decode::frame::{ItemKind, Skip};
 use crate::decode::prefilter;
