@@ -91,9 +91,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// FxHash (rustc's hasher): a multiply and a rotate per word. The tables here are hit once per
-/// EC2 record (ids, names, cells) and SipHash was a visible share of the counting cost; the keys
-/// come from the user's own trail, so resistance to crafted collisions buys nothing.
+/// FxHash (rustc's hasher): a multiply and a rotate per word. The id set and the cell indexes
+/// are hit once per EC2 record and SipHash was a visible share of the counting cost there. Their
+/// keys are not chosen by callers (CloudTrail assigns event ids; cells are small numbers), so
+/// collisions cannot be crafted. Text that callers choose (role session names in caller ARNs)
+/// is interned with the standard, randomly keyed hasher instead.
 #[derive(Default, Clone, Copy)]
 struct FxHasher(u64);
 
@@ -241,7 +243,10 @@ pub struct CallCountRow {
 /// Strings stored once, named by a small number.
 #[derive(Debug, Clone, Default)]
 struct Interner {
-    ids: FastMap<Arc<str>, u32>,
+    /// Randomly keyed (SipHash): caller ARNs hold session names that anyone able to assume a
+    /// role picks, and a hash that such text could collide on purpose would let it slow the
+    /// scan down.
+    ids: HashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
 }
 
@@ -1364,7 +1369,7 @@ impl Default for FileCalls {
         // Sized for a typical file so that the first thousand calls do not rehash.
         FileCalls {
             names: Interner {
-                ids: FastMap::with_capacity_and_hasher(512, Default::default()),
+                ids: HashMap::with_capacity(512),
                 names: Vec::with_capacity(512),
             },
             last_account: NO_NAME,
@@ -1473,7 +1478,8 @@ pub(crate) fn extract_and_count(
 #[derive(Default)]
 struct SeenCallIds {
     uuids: FastSet<u128>,
-    other: FastSet<Box<str>>,
+    /// Ids that are not UUIDs: rare, and from fields other than `eventID`, so keyed at random.
+    other: HashSet<Box<str>>,
 }
 
 impl SeenCallIds {
