@@ -1,7 +1,9 @@
 //! Scans paths with the core pipeline only and prints the counts: a quick way to measure the
 //! decode/extract path without building polars or the AWS SDK.
 //!
-//! `cargo run --release -p cnitrail-core --example scan_count -- DIR [THREADS]`
+//! `cargo run --release -p cnitrail-core --example scan_count -- DIR [THREADS] [--calls]`
+//!
+//! `--calls` turns on [`ScanOptions::count_calls`] and prints the size of the call table.
 
 use cnitrail_core::EniEvent;
 use cnitrail_core::scan::{EventSink, Quiet, ScanOptions, SinkError, scan};
@@ -18,9 +20,14 @@ impl EventSink for Count {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let count_calls = args.iter().any(|a| a == "--calls");
+    args.retain(|a| a != "--calls");
     let dir = PathBuf::from(args.first().map(String::as_str).unwrap_or("."));
-    let mut opts = ScanOptions::default();
+    let mut opts = ScanOptions {
+        count_calls,
+        ..ScanOptions::default()
+    };
     if let Some(t) = args.get(1).and_then(|t| t.parse().ok()) {
         opts.threads = t;
     }
@@ -39,4 +46,14 @@ fn main() {
         s.bytes_decoded as f64 / secs / 1e6,
         s.records_read as f64 / secs
     );
+    if count_calls {
+        let t = s.calls.totals();
+        println!(
+            "EC2 calls counted: {} ({} throttled, {} failed) in {} cells",
+            t.calls,
+            t.throttled,
+            t.failed,
+            s.calls.len()
+        );
+    }
 }

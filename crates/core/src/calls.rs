@@ -42,33 +42,42 @@
 //!
 //! Records the scan's prefilter passes as candidates are parsed in full for extraction anyway;
 //! the count reads the same parsed value. Every other record is searched for the bytes
-//! `ec2.amazonaws.com` (SIMD `memmem`); only records containing them, or containing a `\u`
-//! escape (which could spell the source in JSON without those bytes, as the prefilter
-//! reasons), are read by a light parse: a serde visitor that borrows the dozen fields it needs
-//! and skips everything else ([`serde::de::IgnoredAny`]). The string also occurs in other
-//! services' records (`invokedBy`, role ARNs), so the parsed `eventSource` decides.
+//! `ec2.amazonaws.com` (SIMD `memmem`), and only records containing them are read, by a fast
+//! reader: it walks the record's top-level object and its `userIdentity` key by key, decodes
+//! the dozen values it needs (strings are borrowed unless escaped) and steps over the others
+//! with the framer's 64-byte block scanner, without parsing them. Anything it does not handle
+//! (an escaped key, a record that is not an object) is read by a serde visitor that borrows the
+//! same fields and skips the rest ([`serde::de::IgnoredAny`]); both read what a full parse
+//! reads (unit tests compare the three). The fast reader does not validate the values it
+//! steps over: a record whose unread parts are not valid JSON can still be counted, where a
+//! full parse would reject it. JSON could spell the source without the bytes searched for only
+//! with a `\u` escape, and the prefilter passes every item holding `\u` as a candidate, so such
+//! records are counted from the full parse. The string also occurs in other services' records
+//! (`invokedBy`, role ARNs), so the `eventSource` read decides.
 //!
 //! # Duplicates and memory
 //!
 //! CloudTrail delivers some records twice, often in a later file; the count is exact because the
 //! scan keeps every counted record's id: `eventID` (else `requestID`, else the response's
 //! `requestId`, as for kept events; a record with none is counted without deduplication). A UUID
-//! is kept as 16 bytes in a `HashSet<u128>` (other ids as text): 16 bytes plus one control
+//! is kept as 16 bytes in a hash set of `u128` (other ids as text): 16 bytes plus one control
 //! byte per bucket at a load between 7/16 and 7/8, so **about 19.5–39 bytes per distinct EC2
-//! record, 27 on average**, held until the scan ends. This is separate from (and in addition
-//! to) the set of kept event ids the scan always holds. No bounded exact scheme exists without
-//! an assumption on how late a duplicate can come; see docs/performance.md.
+//! record, 27 on average**, held until the scan ends. This is in addition to the set of kept
+//! event ids the scan always holds (the ENI calls' ids are in both). No bounded scheme is exact
+//! without an assumption on how late a duplicate can come; see docs/performance.md.
 //!
-//! The table itself is small: strings (account, region, api, caller) are interned once, and a
-//! cell is 32 bytes of key plus 24 of counters, so its size grows with minutes × APIs ×
-//! callers, not with records.
+//! The table grows with minutes × APIs × callers, not with records: account, region, API and
+//! caller are interned once each, and a cell costs about 100 bytes (a 32-byte key and 24 bytes
+//! of counters in a vector, and the key again in the index). Callers are many where sessions
+//! are short-lived (each IRSA session has its own ARN), so a busy account can have a cell for
+//! most of its calls; measured figures are in docs/performance.md.
 
-use crate::decode::frame::ItemKind;
+use crate::decode::frame::{ItemKind, Skip};
 use crate::decode::prefilter;
 use crate::extract::actor;
 use crate::extract::sets::{get, path};
 use crate::extract::{Extracted, Origin, extract_record, unwrap_record};
-use crate::model::{Actor, parse_uuid};
+use crate::model::Actor;
 use crate::scan::{ActorFilter, ScanOptions};
 use crate::stats::FilterReason;
 use chrono::{DateTime, Utc};
@@ -78,8 +87,76 @@ use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
+
+/// FxHash (rustc's hasher): a multiply and a rotate per word. The id set and the cell indexes
+/// are hit once per EC2 record and SipHash was a visible share of the counting cost there. Their
+/// keys are not chosen by callers (CloudTrail assigns event ids; cells are small numbers), so
+/// collisions cannot be crafted. Text that callers choose (role session names in caller ARNs)
+/// is interned with the standard, randomly keyed hasher instead.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_u128(&mut self, v: u128) {
+        self.add(v as u64);
+        self.add((v >> 64) as u64);
+    }
+    #[inline]
+    fn write_i64(&mut self, v: i64) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// The `eventSource` of the EC2 API.
 pub const EC2_SOURCE: &str = "ec2.amazonaws.com";
@@ -166,6 +243,9 @@ pub struct CallCountRow {
 /// Strings stored once, named by a small number.
 #[derive(Debug, Clone, Default)]
 struct Interner {
+    /// Randomly keyed (SipHash): caller ARNs hold session names that anyone able to assume a
+    /// role picks, and a hash that such text could collide on purpose would let it slow the
+    /// scan down.
     ids: HashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
 }
@@ -187,6 +267,19 @@ impl Interner {
 
     fn intern_opt(&mut self, s: Option<&str>) -> u32 {
         s.map_or(NO_NAME, |s| self.intern(s))
+    }
+
+    /// [`Interner::intern_opt`] for a name that mostly repeats from one call to the next (the
+    /// account and region of a file): compared with `last` before any hashing.
+    fn intern_repeated(&mut self, s: Option<&str>, last: &mut u32) -> u32 {
+        if let Some(text) = s
+            && *last != NO_NAME
+            && self.name(*last) == Some(text)
+        {
+            return *last;
+        }
+        *last = self.intern_opt(s);
+        *last
     }
 
     fn name(&self, id: u32) -> Option<&str> {
@@ -247,7 +340,7 @@ fn actor_rank(a: Actor) -> u8 {
 #[derive(Clone, Default)]
 pub struct CallCounts {
     names: Interner,
-    index: HashMap<CellKey, u32>,
+    index: FastMap<CellKey, u32>,
     cells: Vec<(CellKey, CallTally)>,
 }
 
@@ -726,6 +819,315 @@ impl<'de> Fields<'de> for Response<'de> {
     }
 }
 
+// --- the fast reader: steps over the values it does not read ---------------------------------
+
+/// Index of the first byte at or after `i` that is not JSON whitespace.
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The end (exclusive) of the string whose opening quote is at `i`. Most strings of a record
+/// are short (ids, names, times), where calling a general vector search costs more than the
+/// search: 16 bytes are compared at a time, inline.
+#[inline]
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    #[cfg(target_arch = "x86_64")]
+    while j + 16 <= b.len() {
+        use core::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are always
+        // available; the unaligned load reads b[j..j + 16], in bounds by the loop condition.
+        let hits = unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(j) as *const __m128i);
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(quote, backslash)) as u32
+        };
+        if hits == 0 {
+            j += 16;
+            continue;
+        }
+        let k = j + hits.trailing_zeros() as usize;
+        if b[k] == b'"' {
+            return Some(k + 1);
+        }
+        // A backslash: the next byte is escaped, whatever it is.
+        j = k + 2;
+    }
+    while let Some(&c) = b.get(j) {
+        match c {
+            b'"' => return Some(j + 1),
+            b'\\' => j += 2,
+            _ => j += 1,
+        }
+    }
+    None
+}
+
+/// The end (exclusive) of the JSON value starting at `i`; objects and arrays are stepped over
+/// with the framer's block scanner. The value's content is not validated.
+#[inline]
+fn value_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => string_end(b, i),
+        c @ (b'{' | b'[') => Skip::starting_with(c).run(b, i + 1).ok(),
+        _ => {
+            let mut j = i;
+            while let Some(&c) = b.get(j) {
+                if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                    return Some(j);
+                }
+                j += 1;
+            }
+            None
+        }
+    }
+}
+
+/// A value as [`Text`] reads it; plain strings are borrowed without a parse.
+#[inline]
+fn text_token(raw: &[u8]) -> Option<Option<Cow<'_, str>>> {
+    if let [b'"', inner @ .., b'"'] = raw
+        && memchr::memchr(b'\\', inner).is_none()
+    {
+        // Nearly every value is ASCII, checked far faster than by a general UTF-8 validation.
+        let s = if inner.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(inner) }
+        } else {
+            std::str::from_utf8(inner).ok()?
+        };
+        return Some((!s.is_empty()).then_some(Cow::Borrowed(s)));
+    }
+    serde_json::from_slice::<Text>(raw).ok().map(|t| t.0)
+}
+
+/// The keys the fast reader reads, at any level (each reader takes only its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    EventTime,
+    EventName,
+    EventSource,
+    EventId,
+    RequestId,
+    ErrorCode,
+    AwsRegion,
+    RecipientAccountId,
+    UserAgent,
+    InvokedBy,
+    UserIdentity,
+    ResponseElements,
+    Detail,
+    Message,
+    CloudTrailEvent,
+    Type,
+    Arn,
+    PrincipalId,
+    AccountId,
+    SessionContext,
+    SessionIssuer,
+    /// `requestId` in `responseElements` (lower-case d).
+    ResponseRequestId,
+    Other,
+}
+
+/// `k == want` compared as a fixed-size array, which compiles to a few loads, where comparing
+/// slices calls `memcmp` (a visible cost at some 35 keys per record).
+#[inline(always)]
+fn is<const N: usize>(k: &[u8], want: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(k).is_ok_and(|k| k == want)
+}
+
+/// Which key `k` is, dispatched on its length first.
+#[inline]
+fn key_of(k: &[u8]) -> Known {
+    use Known::*;
+    let pick = |pairs: &[(bool, Known)]| pairs.iter().find(|p| p.0).map_or(Other, |p| p.1);
+    match k.len() {
+        3 if is(k, b"arn") => Arn,
+        4 if is(k, b"type") => Type,
+        6 if is(k, b"detail") => Detail,
+        7 if is(k, b"eventID") => EventId,
+        8 if is(k, b"@message") => Message,
+        9 => pick(&[
+            (is(k, b"eventTime"), EventTime),
+            (is(k, b"eventName"), EventName),
+            (is(k, b"requestID"), RequestId),
+            (is(k, b"errorCode"), ErrorCode),
+            (is(k, b"awsRegion"), AwsRegion),
+            (is(k, b"userAgent"), UserAgent),
+            (is(k, b"invokedBy"), InvokedBy),
+            (is(k, b"accountId"), AccountId),
+            (is(k, b"requestId"), ResponseRequestId),
+        ]),
+        11 => pick(&[
+            (is(k, b"eventSource"), EventSource),
+            (is(k, b"principalId"), PrincipalId),
+        ]),
+        12 if is(k, b"userIdentity") => UserIdentity,
+        13 if is(k, b"sessionIssuer") => SessionIssuer,
+        14 if is(k, b"sessionContext") => SessionContext,
+        15 if is(k, b"CloudTrailEvent") => CloudTrailEvent,
+        16 if is(k, b"responseElements") => ResponseElements,
+        18 if is(k, b"recipientAccountId") => RecipientAccountId,
+        _ => Other,
+    }
+}
+
+/// Walks the object `b` (exactly one object, whitespace around allowed) and calls `on` with
+/// each key and its raw value. `None` when the bytes are not such an object, or a key holds
+/// an escape: the caller then reads the item with serde instead.
+fn walk_object<'a>(b: &'a [u8], mut on: impl FnMut(&[u8], &'a [u8]) -> Option<()>) -> Option<()> {
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(());
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        // Keys are compared as bytes; one with an escape is left to serde.
+        let key_end = string_end(b, i)? - 1;
+        let key = &b[i + 1..key_end];
+        if key.contains(&b'\\') {
+            return None;
+        }
+        i = skip_ws(b, key_end + 1);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, i + 1);
+        let end = value_end(b, start)?;
+        on(key, &b[start..end])?;
+        i = skip_ws(b, end);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(()),
+            _ => return None,
+        }
+    }
+}
+
+/// Reads a nested object's fields as its [`Fields`] impl would: objects are walked, anything
+/// else is the empty default (as [`Obj`] reads it).
+fn walk_nested<'a, T: Default>(
+    raw: &'a [u8],
+    mut on: impl FnMut(&mut T, &[u8], &'a [u8]) -> Option<()>,
+) -> Option<T> {
+    let mut out = T::default();
+    if raw.first() == Some(&b'{') {
+        walk_object(raw, |k, v| on(&mut out, k, v))?;
+    } else if raw.first() == Some(&b'[') {
+        // An array of anything reads as nothing; still check it is JSON, as serde would.
+        serde_json::from_slice::<IgnoredAny>(raw).ok()?;
+    }
+    Some(out)
+}
+
+fn walk_issuer(raw: &[u8]) -> Option<Issuer<'_>> {
+    walk_nested(raw, |o: &mut Issuer, k, v| {
+        match key_of(k) {
+            Known::Arn => o.arn = text_token(v)?,
+            Known::AccountId => o.account_id = text_token(v)?,
+            _ => {}
+        }
+        Some(())
+    })
+}
+
+/// Reads `userIdentity`. The session issuer only serves when the identity names no caller
+/// (no `arn`, no `principalId`) or no account is known otherwise (`need_account`): only then is
+/// `sessionContext` read, which saves most of the identity's values on nearly every record.
+/// So unlike the serde reader, the issuer's fields may stay unread; what is counted is the same.
+fn walk_identity(raw: &[u8], need_account: bool) -> Option<Identity<'_>> {
+    let mut context = None;
+    let mut identity = walk_nested(raw, |o: &mut Identity, k, v| {
+        match key_of(k) {
+            Known::Type => o.kind = text_token(v)?,
+            Known::Arn => o.arn = text_token(v)?,
+            Known::PrincipalId => o.principal_id = text_token(v)?,
+            Known::AccountId => o.account_id = text_token(v)?,
+            Known::InvokedBy => o.invoked_by = text_token(v)?,
+            Known::SessionContext => context = Some(v),
+            _ => {}
+        }
+        Some(())
+    })?;
+    let needed = (identity.arn.is_none() && identity.principal_id.is_none())
+        || (need_account && identity.account_id.is_none());
+    if let Some(v) = context.filter(|_| needed) {
+        let context = walk_nested(v, |c: &mut SessionContext, k, v| {
+            if key_of(k) == Known::SessionIssuer {
+                c.issuer = walk_issuer(v)?;
+            }
+            Some(())
+        })?;
+        identity.issuer_arn = context.issuer.arn;
+        identity.issuer_account_id = context.issuer.account_id;
+    }
+    Some(identity)
+}
+
+/// The fast reader of a top-level item: the record's fields and the envelopes, like
+/// `Obj<Item>` but stepping over unread values with the block scanner instead of parsing them.
+fn walk_item(b: &[u8]) -> Option<Item<'_>> {
+    let mut item = Item::default();
+    let mut identity = None;
+    walk_object(b, |k, v| {
+        let f = &mut item.fields;
+        match key_of(k) {
+            Known::EventTime => {
+                item.names_a_record = true;
+                f.event_time = text_token(v)?;
+            }
+            Known::EventName => {
+                item.names_a_record = true;
+                f.event_name = text_token(v)?;
+            }
+            Known::EventSource => f.event_source = text_token(v)?,
+            Known::EventId => f.event_id = text_token(v)?,
+            Known::RequestId => f.request_id = text_token(v)?,
+            Known::ErrorCode => f.error_code = text_token(v)?,
+            Known::AwsRegion => f.region = text_token(v)?,
+            Known::RecipientAccountId => f.recipient_account = text_token(v)?,
+            Known::UserAgent => f.user_agent = text_token(v)?,
+            Known::InvokedBy => f.invoked_by = text_token(v)?,
+            // Read once the whole record is walked: whether its account is known decides how much
+            // of the identity is needed.
+            Known::UserIdentity => identity = Some(v),
+            Known::ResponseElements => {
+                f.response_request_id = walk_nested(v, |r: &mut Response, k, v| {
+                    if key_of(k) == Known::ResponseRequestId {
+                        r.request_id = text_token(v)?;
+                    }
+                    Some(())
+                })?
+                .request_id;
+            }
+            Known::Detail => item.detail = Some(serde_json::from_slice(v).ok()?),
+            Known::Message => item.message = Some(serde_json::from_slice(v).ok()?),
+            Known::CloudTrailEvent => {
+                item.cloud_trail_event = Some(serde_json::from_slice(v).ok()?);
+            }
+            _ => {}
+        }
+        Some(())
+    })?;
+    if let Some(v) = identity {
+        let need_account = item.fields.recipient_account.is_none();
+        item.fields.identity = walk_identity(v, need_account)?;
+    }
+    Some(item)
+}
+
 /// Reads the record fields of an item that is itself a record (or not an object at all).
 fn parse_record(json: &str) -> Option<CallFields<'_>> {
     serde_json::from_str::<Obj<Item>>(json)
@@ -737,14 +1139,20 @@ fn parse_record(json: &str) -> Option<CallFields<'_>> {
 /// object, and calls `f` with its fields while the text they borrow from lives.
 fn with_inner(raw: &RawValue, f: &mut dyn FnMut(&CallFields<'_>)) {
     let json = raw.get();
-    if json.starts_with('"') {
-        if let Ok(text) = serde_json::from_str::<Cow<str>>(json)
-            && let Some(fields) = parse_record(&text)
-        {
-            f(&fields);
+    let read = |json: &str, f: &mut dyn FnMut(&CallFields<'_>)| match walk_item(json.as_bytes()) {
+        Some(item) => f(&item.fields),
+        None => {
+            if let Some(fields) = parse_record(json) {
+                f(&fields);
+            }
         }
-    } else if let Some(fields) = parse_record(json) {
-        f(&fields);
+    };
+    if json.starts_with('"') {
+        if let Ok(text) = serde_json::from_str::<Cow<str>>(json) {
+            read(&text, f);
+        }
+    } else {
+        read(json, f);
     }
 }
 
@@ -752,11 +1160,14 @@ fn with_inner(raw: &RawValue, f: &mut dyn FnMut(&CallFields<'_>)) {
 /// [`unwrap_record`] does. Items that are not valid JSON, or whose envelope holds no record,
 /// never reach `f`.
 fn with_light_fields(kind: ItemKind, bytes: &[u8], f: &mut dyn FnMut(&CallFields<'_>)) {
-    let Ok(json) = std::str::from_utf8(bytes) else {
-        return;
-    };
-    let Ok(Obj(item)) = serde_json::from_str::<Obj<Item>>(json) else {
-        return;
+    // The fast reader first; serde for what it does not handle (escaped keys, odd shapes).
+    // from_slice checks UTF-8 only in the strings it reads, not in the whole item first.
+    let item = match walk_item(bytes) {
+        Some(item) => item,
+        None => match serde_json::from_slice::<Obj<Item>>(bytes) {
+            Ok(Obj(item)) => item,
+            Err(_) => return,
+        },
     };
     match kind {
         ItemKind::Record => f(&item.fields),
@@ -778,19 +1189,121 @@ fn with_light_fields(kind: ItemKind, bytes: &[u8], f: &mut dyn FnMut(&CallFields
 }
 
 /// True when an item the prefilter ruled out may still be an EC2 record: it holds the bytes
-/// `ec2.amazonaws.com`, or a `\u` escape that could spell them otherwise.
+/// `ec2.amazonaws.com`. JSON could spell the source without them only with a `\u` escape,
+/// and the prefilter passes every item holding `\u` as a candidate (parsed in full and counted
+/// from that parse), so no such item reaches here. (One Aho–Corasick search for the names and
+/// the source together was measured slower than the prefilter plus this `memmem`.)
 fn may_be_ec2(bytes: &[u8]) -> bool {
     use memchr::memmem::Finder;
     use std::sync::OnceLock;
     static SOURCE: OnceLock<Finder<'static>> = OnceLock::new();
-    static ESCAPE: OnceLock<Finder<'static>> = OnceLock::new();
-    let source = SOURCE.get_or_init(|| Finder::new(EC2_SOURCE.as_bytes()));
-    let escape = ESCAPE.get_or_init(|| Finder::new(b"\\u"));
-    source.find(bytes).is_some() || escape.find(bytes).is_some()
+    SOURCE
+        .get_or_init(|| Finder::new(EC2_SOURCE.as_bytes()))
+        .find(bytes)
+        .is_some()
 }
 
 // ------------------------------------------------------------------------------------------------
 // Counting inside the scan: per file in the workers, once per event id in input order
+
+/// [`actor::from_user_agent`] with its two substring searches prepared once rather than per
+/// call (`str::contains` sets up a searcher each time, a visible cost per EC2 record).
+fn actor_of_agent(ua: Option<&str>) -> Actor {
+    use memchr::memmem::Finder;
+    use std::sync::OnceLock;
+    static FINDERS: OnceLock<(Finder<'static>, Finder<'static>)> = OnceLock::new();
+    let (cni, controller) = FINDERS.get_or_init(|| {
+        (
+            Finder::new(actor::CNI_AGENT.as_bytes()),
+            Finder::new(actor::RESOURCE_CONTROLLER_AGENT.as_bytes()),
+        )
+    });
+    match ua {
+        Some(ua) if cni.find(ua.as_bytes()).is_some() => Actor::Cni,
+        Some(ua) if controller.find(ua.as_bytes()).is_some() => Actor::ResourceController,
+        _ => Actor::Other,
+    }
+}
+
+/// Lower-case hexadecimal digits' values; 255 for every other byte.
+static HEX: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// [`crate::model::parse_uuid`] in one pass over the bytes (it is called once per EC2 record here).
+fn uuid_of(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let (mut hi, mut lo, mut digits) = (0u64, 0u64, 0u32);
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = HEX[c as usize];
+        if d > 15 {
+            return None;
+        }
+        if digits < 16 {
+            hi = hi << 4 | u64::from(d);
+        } else {
+            lo = lo << 4 | u64::from(d);
+        }
+        digits += 1;
+    }
+    Some(u128::from(hi) << 64 | u128::from(lo))
+}
+
+/// `eventTime` as the kept events read it (`DateTime::parse_from_rfc3339`), with a fast path
+/// for CloudTrail's own form `YYYY-MM-DDTHH:MM:SSZ`, which is nearly every record.
+fn event_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let shape = b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z';
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |v, &c| {
+            c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0'))
+        })
+    };
+    if shape
+        && let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) = (
+            digits(0..4),
+            digits(5..7),
+            digits(8..10),
+            digits(11..13),
+            digits(14..16),
+            digits(17..19),
+        )
+        // A leap second (:60) and anything out of range take the general path.
+        && let Some(t) = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)
+            .and_then(|date| date.and_hms_opt(h, mi, se))
+    {
+        return Some(t.and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
 
 /// A counted record's id for deduplication.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -812,7 +1325,7 @@ impl CallId {
             .or(fields.response_request_id.as_deref());
         match id {
             None => CallId::Missing,
-            Some(id) => parse_uuid(id).map_or_else(|| CallId::Text(id.into()), CallId::Uuid),
+            Some(id) => uuid_of(id).map_or_else(|| CallId::Text(id.into()), CallId::Uuid),
         }
     }
 }
@@ -840,12 +1353,32 @@ struct PendingCall {
 }
 
 /// The EC2 calls of one file, as a worker reads them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct FileCalls {
     names: Interner,
-    index: HashMap<FileCell, u32>,
+    /// The account and region of the previous call, most often those of the next.
+    last_account: u32,
+    last_region: u32,
+    index: FastMap<FileCell, u32>,
     cells: Vec<FileCell>,
     pending: Vec<PendingCall>,
+}
+
+impl Default for FileCalls {
+    fn default() -> Self {
+        // Sized for a typical file so that the first thousand calls do not rehash.
+        FileCalls {
+            names: Interner {
+                ids: HashMap::with_capacity(512),
+                names: Vec::with_capacity(512),
+            },
+            last_account: NO_NAME,
+            last_region: NO_NAME,
+            index: FastMap::with_capacity_and_hasher(1024, Default::default()),
+            cells: Vec::with_capacity(1024),
+            pending: Vec::with_capacity(1024),
+        }
+    }
 }
 
 impl FileCalls {
@@ -856,8 +1389,7 @@ impl FileCalls {
             return None;
         }
         let api = fields.event_name.as_deref()?;
-        let time = DateTime::parse_from_rfc3339(fields.event_time.as_deref()?).ok()?;
-        let time = time.with_timezone(&Utc);
+        let time = event_time(fields.event_time.as_deref()?)?;
         if !opts.window.contains(time) {
             return None;
         }
@@ -876,8 +1408,8 @@ impl FileCalls {
         }
         let key = FileCell {
             minute: minute_of(time),
-            account: self.names.intern_opt(account),
-            region: self.names.intern_opt(region),
+            account: self.names.intern_repeated(account, &mut self.last_account),
+            region: self.names.intern_repeated(region, &mut self.last_region),
             api: self.names.intern(api),
             caller: self.names.intern(caller_text(fields).unwrap_or("unknown")),
         };
@@ -890,7 +1422,7 @@ impl FileCalls {
             id: CallId::of(fields),
             cell,
             tally: CallTally::of_call(fields.error_code.as_deref()),
-            actor: actor::from_user_agent(fields.user_agent.as_deref()),
+            actor: actor_of_agent(fields.user_agent.as_deref()),
             kept: None,
         });
         Some(self.pending.len() - 1)
@@ -945,7 +1477,8 @@ pub(crate) fn extract_and_count(
 /// Event ids counted so far.
 #[derive(Default)]
 struct SeenCallIds {
-    uuids: HashSet<u128>,
+    uuids: FastSet<u128>,
+    /// Ids that are not UUIDs: rare, and from fields other than `eventID`, so keyed at random.
     other: HashSet<Box<str>>,
 }
 
@@ -1033,6 +1566,7 @@ impl CallCounter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::parse_uuid;
     use serde_json::json;
 
     fn fields_both_ways(json: &str) -> CallFields<'static> {
@@ -1043,7 +1577,49 @@ mod tests {
             from_value, light,
             "the light parse reads what the full one does"
         );
+        match walk_item(json.as_bytes()) {
+            Some(walked) => assert_eq!(
+                counted_as(&walked.fields),
+                counted_as(&light),
+                "the fast reader: {json}"
+            ),
+            None => assert!(!json.starts_with('{'), "the fast reader gave up on {json}"),
+        }
         into_static(light)
+    }
+
+    /// What the count takes from a record's fields: id, time, source, api, account, region,
+    /// caller, actor by user agent, error.
+    #[allow(clippy::type_complexity)]
+    fn counted_as(
+        f: &CallFields<'_>,
+    ) -> (
+        CallId,
+        Vec<Option<String>>,
+        Option<String>,
+        Option<String>,
+        Actor,
+    ) {
+        let s = |c: &Option<Cow<'_, str>>| c.as_deref().map(str::to_string);
+        let account = f
+            .recipient_account
+            .as_deref()
+            .or(f.identity.account_id.as_deref())
+            .or(f.identity.issuer_account_id.as_deref())
+            .map(str::to_string);
+        (
+            CallId::of(f),
+            vec![
+                s(&f.event_time),
+                s(&f.event_source),
+                s(&f.event_name),
+                s(&f.region),
+                s(&f.error_code),
+            ],
+            account,
+            caller_text(f).map(str::to_string),
+            actor_of_agent(f.user_agent.as_deref()),
+        )
     }
 
     fn into_static(f: CallFields<'_>) -> CallFields<'static> {
@@ -1323,9 +1899,100 @@ mod tests {
         assert_eq!(r.event_name.as_deref(), Some("B"));
         assert_eq!(r.identity.arn, None);
         assert_eq!(r.event_time.as_deref(), Some("1500.0"));
+        // The account from the session issuer only: the fast reader reads the issuer then.
+        let r = fields_both_ways(
+            r#"{"userIdentity":{"type":"AssumedRole","arn":"a","sessionContext":{"sessionIssuer":{"accountId":"42"}}}}"#,
+        );
+        assert_eq!(counted_as(&r).2.as_deref(), Some("42"));
         for odd in ["42", "null", "\"text\"", "[1,2]", "{}"] {
             fields_both_ways(odd);
         }
+    }
+
+    #[test]
+    fn the_fast_reader_finds_string_ends_across_its_16_byte_steps() {
+        // Escaped quotes and backslashes at every offset around the vector width, in values
+        // read (userAgent, arn) and values stepped over (sourceIPAddress, requestParameters).
+        for pad in 0..40 {
+            let x = "x".repeat(pad);
+            for tricky in [r#"\""#, r#"\\"#, r#"\\\""#, r#"\u0041"#, "é", r#"\/"#] {
+                let text = format!("{x}{tricky}{x}");
+                let record = format!(
+                    r#"{{"sourceIPAddress":"{text}","userAgent":"{text}","requestParameters":{{"k":"{text}","{text}":[1,"{text}"]}},"userIdentity":{{"type":"IAMUser","arn":"{text}","note":"{text}"}},"eventName":"DescribeInstances"}}"#
+                );
+                let f = fields_both_ways(&record);
+                assert_eq!(
+                    f.event_name.as_deref(),
+                    Some("DescribeInstances"),
+                    "{record}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_and_garbled_items_never_panic() {
+        let record = DESCRIBE.replace("NodeRole", r#"Node\"Role"#);
+        let bytes = record.as_bytes();
+        for end in 0..bytes.len() {
+            for item in [&bytes[..end], &bytes[end..]] {
+                let _ = walk_item(item);
+                for kind in [ItemKind::Record, ItemKind::LookupEvent, ItemKind::TopLevel] {
+                    with_light_fields(kind, item, &mut |_| {});
+                }
+            }
+        }
+        let mut garbled = bytes.to_vec();
+        for i in 0..garbled.len() {
+            let keep = garbled[i];
+            for b in [b'"', b'\\', b'{', b'}', b']', b',', 0xff] {
+                garbled[i] = b;
+                let _ = walk_item(&garbled);
+            }
+            garbled[i] = keep;
+        }
+    }
+
+    #[test]
+    fn keys_are_told_apart() {
+        use Known::*;
+        let keys = [
+            ("eventTime", EventTime),
+            ("eventName", EventName),
+            ("eventSource", EventSource),
+            ("eventID", EventId),
+            ("requestID", RequestId),
+            ("errorCode", ErrorCode),
+            ("awsRegion", AwsRegion),
+            ("recipientAccountId", RecipientAccountId),
+            ("userAgent", UserAgent),
+            ("invokedBy", InvokedBy),
+            ("userIdentity", UserIdentity),
+            ("responseElements", ResponseElements),
+            ("detail", Detail),
+            ("@message", Message),
+            ("CloudTrailEvent", CloudTrailEvent),
+            ("type", Type),
+            ("arn", Arn),
+            ("principalId", PrincipalId),
+            ("accountId", AccountId),
+            ("sessionContext", SessionContext),
+            ("sessionIssuer", SessionIssuer),
+            ("requestId", ResponseRequestId),
+        ];
+        for (text, want) in keys {
+            assert_eq!(key_of(text.as_bytes()), want, "{text}");
+            let mut near = text.as_bytes().to_vec();
+            near[0] ^= 0x20;
+            assert_eq!(
+                key_of(&near),
+                Other,
+                "{text} with its first letter's case flipped"
+            );
+            assert_eq!(key_of(&text.as_bytes()[1..]), Other);
+        }
+        assert_eq!(key_of(b"eventVersion"), Other);
+        assert_eq!(key_of(b""), Other);
     }
 
     /// Runs an item through the counting path and returns the noted call's fields.

@@ -100,9 +100,10 @@ pub enum FrameError {
 pub const DEFAULT_MAX_ITEM: usize = 16 * 1024 * 1024;
 const CHUNK: usize = 256 * 1024;
 
-/// Resumable state for skipping over one JSON value.
+/// Resumable state for skipping over one JSON value (also used by the call counts' light
+/// reader, [`crate::calls`], to step over values it does not read).
 #[derive(Debug, Clone, Copy, Default)]
-struct Skip {
+pub(crate) struct Skip {
     depth: u32,
     in_str: bool,
     esc: bool,
@@ -111,7 +112,7 @@ struct Skip {
 
 impl Skip {
     /// State for a value whose first byte is `c` (already consumed unless scalar).
-    fn starting_with(c: u8) -> Skip {
+    pub(crate) fn starting_with(c: u8) -> Skip {
         match c {
             b'{' | b'[' => Skip {
                 depth: 1,
@@ -131,7 +132,7 @@ impl Skip {
     /// Advances from `i`; `Ok(end)` (exclusive) when the value is complete, `Err(())` when
     /// the buffer ran out first (the state is kept, so scanning resumes at `buf.len()`).
     #[inline]
-    fn run(&mut self, buf: &[u8], mut i: usize) -> Result<usize, ()> {
+    pub(crate) fn run(&mut self, buf: &[u8], mut i: usize) -> Result<usize, ()> {
         let n = buf.len();
         if self.depth > 0 {
             match self.run_blocks(buf, i) {
