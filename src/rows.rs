@@ -89,15 +89,11 @@ pub fn csv_quote(cell: &str) -> String {
     }
 }
 
-/// Replaces control characters and bidirectional overrides so that record contents (which
-/// anyone able to call AWS can choose) cannot drive the terminal or reorder what it shows.
+/// Shows control characters, bidirectional overrides and invisible characters as escapes
+/// (`\x1b`, `\u{202e}`), exactly as the HTML report does, so that record contents (which anyone
+/// able to call AWS can choose) cannot drive the terminal or disguise what it shows.
 pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi { '?' } else { c }
-        })
-        .collect()
+    cnitrail_html::escape::visible(s).into_owned()
 }
 
 /// One value of a table built as a polars frame (the reports), typed for JSON.
@@ -282,4 +278,17 @@ pub fn write_frame_to(
         Format::Parquet => unreachable!("handled above"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_text_shows_what_would_drive_or_disguise_it() {
+        let shown = sanitize("i-0abc\u{1b}[2J\u{202e}gnp.exe\tok");
+        assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'));
+        assert!(shown.contains("\\x1b") && shown.contains("\\u{202e}"), "{shown}");
+        assert_eq!(sanitize("subnet-0a1b"), "subnet-0a1b");
+    }
 }
