@@ -309,7 +309,7 @@ mod tests {
         let some = |s: &str| full.then(|| format!("{s}-{i}"));
         let list = |s: &str, n: u64| (0..n).map(|k| format!("{s}{k}")).collect::<Vec<_>>();
         EniEvent {
-            event_id: if i % 3 == 0 {
+            event_id: if i.is_multiple_of(3) {
                 format!("6a1e2d4c-0000-4000-8000-{i:012x}")
             } else {
                 format!("f.json#{i}")
