@@ -352,3 +352,138 @@ fn shard_and_from_parquet_arguments_are_checked() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// The same through S3: the listing splits by object key (which, for a trail uploaded from a
+/// directory, is the path relative to it: S3 and local shards agree), and `--from-parquet
+/// s3://…` reads an export-shaped prefix.
+#[test]
+fn shards_through_s3() {
+    let server = super::moto::server();
+    let dir = tempfile::tempdir().unwrap();
+    let trail = simulated_trail(dir.path());
+    let mut files = Vec::new();
+    for path in super::walk(&trail) {
+        let key = path
+            .strip_prefix(&trail)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.push((key, path));
+    }
+    // A few dozen objects per call: the upload passes keys and paths on a command line.
+    for chunk in files.chunks(40) {
+        server.upload("shard-trail", chunk);
+    }
+    let s3 = |args: &[&str]| {
+        let o = bin()
+            .args(args)
+            .args(["--endpoint-url", &server.endpoint()])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        o
+    };
+    let lines = |o: &std::process::Output| -> Vec<Value> {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let single = lines(&s3(&[
+        "timeline",
+        "s3://shard-trail/",
+        "--format",
+        "jsonl",
+        "-q",
+    ]));
+    assert!(single.len() > 500);
+
+    let mut parts = Vec::new();
+    let mut s3_split = Vec::new();
+    for i in 0..3 {
+        let out = dir.path().join(format!("part-{i}.parquet"));
+        let shard = format!("{i}/3");
+        let o = s3(&[
+            "scan",
+            "s3://shard-trail/",
+            "--shard",
+            &shard,
+            "--format",
+            "parquet",
+            "-o",
+            out.to_str().unwrap(),
+            "--stats",
+            "json",
+        ]);
+        let keys: BTreeSet<String> = stats_json(&o)["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("s3://shard-trail/")
+                    .to_string()
+            })
+            .collect();
+        s3_split.push(keys);
+        parts.push((
+            format!("run/events/event_date=2026-11-01/part-{i}.parquet"),
+            out,
+        ));
+        // The same shard of the same trail on disk: the same files.
+        let local = run(&[
+            "scan",
+            trail.to_str().unwrap(),
+            "--shard",
+            &shard,
+            "-o",
+            "/dev/null",
+            "--stats",
+            "json",
+        ]);
+        let local_keys: BTreeSet<String> = stats_json(&local)["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let p = Path::new(f["file"].as_str().unwrap());
+                p.strip_prefix(&trail)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
+            .collect();
+        assert_eq!(
+            local_keys, s3_split[i],
+            "shard {shard}: S3 and local disagree"
+        );
+    }
+    assert_eq!(
+        s3_split.iter().map(BTreeSet::len).sum::<usize>(),
+        files.len(),
+        "each object in exactly one shard"
+    );
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, b"not parquet").unwrap();
+    parts.push((
+        "run/ec2_calls/event_date=2026-11-01/part-0.parquet".into(),
+        junk.clone(),
+    ));
+    parts.push(("run/events/.part-9.parquet.tmp".into(), junk));
+    server.upload("shard-out", &parts);
+    let merged = lines(&s3(&[
+        "timeline",
+        "--from-parquet",
+        "s3://shard-out/run/",
+        "--format",
+        "jsonl",
+        "-q",
+    ]));
+    assert_eq!(merged.len(), single.len());
+    assert!(merged == single, "S3 shards merged differ from one S3 scan");
+}
