@@ -550,8 +550,8 @@ pub struct InputArgs {
     #[arg(required_unless_present = "from_parquet", value_name = "SOURCE")]
     pub sources: Vec<String>,
 
-    /// Read only this worker's part of the sources: the files (S3 keys, or paths relative to
-    /// their SOURCE) whose stable hash modulo N is I, numbered from 0 (e.g. 2/8).
+    /// Read only this worker's part of the sources: the files whose key (S3 key, or path
+    /// relative to its SOURCE) a fixed hash puts in part I of N, numbered from 0 (e.g. 2/8).
     #[arg(long, value_name = "I/N", value_parser = parse_shard, help_heading = "Sharding")]
     pub shard: Option<cnitrail_core::source::shard::Shard>,
 
