@@ -10,12 +10,12 @@
 use super::scan::{name_filter, s3_source};
 use crate::cli::{ActorArg, InputArgs, OutputArgs, StatsFormat};
 use anyhow::{Context, Result};
-use cnitrail_core::ScanSummary;
 use cnitrail_core::merge::merge_events;
 use cnitrail_core::model::{Actor, EniEvent};
 use cnitrail_core::scan::EventSink;
 use cnitrail_core::source::local::NameFilter;
 use cnitrail_core::stats::{FileReport, FileStatus};
+use cnitrail_core::{CallCountRow, ScanSummary};
 use cnitrail_s3::{S3Uri, is_s3_uri};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -224,4 +224,198 @@ fn read_s3(from: &str, input: &InputArgs, take: &mut dyn FnMut(String, Loaded)) 
         take(name, loaded);
     }
     Ok(())
+}
+
+/// The `ec2_calls` table that `cnitrail export` writes beside the events (`<from>/ec2_calls/…`),
+/// summed over the shards' files: the throttle report's count of everyone's EC2 calls.
+/// `None` when there is no such table, or when one of its files cannot be read (said on
+/// stderr): then the report counts the kept ENI calls, and its `source` column says so.
+pub(super) fn read_calls(from: &str, input: &InputArgs) -> Result<Option<Vec<CallCountRow>>> {
+    let mut tables: Vec<Result<(String, Vec<CallCountRow>), String>> = Vec::new();
+    if is_s3_uri(from) {
+        let uri = S3Uri::parse(from).with_context(|| format!("bad S3 URI {from}"))?;
+        let mut folder = uri.prefix.clone();
+        if !folder.is_empty() && !folder.ends_with('/') {
+            folder.push('/');
+        }
+        folder.push_str("ec2_calls/");
+        let calls = S3Uri {
+            bucket: uri.bucket.clone(),
+            prefix: folder.clone(),
+        };
+        let base = format!("s3://{}/{folder}", uri.bucket);
+        let s3 = s3_source(input)?;
+        for object in s3.objects(&calls, &NameFilter::default()) {
+            let object = match object {
+                Ok(o) => o,
+                Err(e) => {
+                    tables.push(Err(e.to_string()));
+                    continue;
+                }
+            };
+            if !is_events_file(object.name.strip_prefix(&base).unwrap_or(&object.name)) {
+                continue;
+            }
+            let name = object.name.clone();
+            let loaded = (object.open)()
+                .and_then(|mut body| {
+                    let mut bytes = Vec::new();
+                    body.read_to_end(&mut bytes).map(|_| bytes)
+                })
+                .map_err(|e| format!("{name}: cannot read: {e}"))
+                .and_then(|bytes| calls_file(std::io::Cursor::new(bytes), &name));
+            tables.push(loaded.map(|rows| (name, rows)));
+        }
+    } else {
+        let root = Path::new(from).join("ec2_calls");
+        if !root.is_dir() {
+            return Ok(None);
+        }
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files, &mut |name, loaded| {
+            if let Err(e) = loaded {
+                tables.push(Err(format!("{name}: {e}")));
+            }
+        });
+        for f in files {
+            let name = f.display().to_string();
+            let loaded = std::fs::File::open(&f)
+                .map_err(|e| format!("{name}: cannot open: {e}"))
+                .and_then(|file| calls_file(file, &name));
+            tables.push(loaded.map(|rows| (name, rows)));
+        }
+    }
+    if tables.is_empty() {
+        return Ok(None);
+    }
+    // Each shard counted its own files; a cell (minute, account, region, API, caller, actor)
+    // can appear in several shards' tables, and the counts add.
+    type Cell = (
+        chrono::DateTime<chrono::Utc>,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        &'static str,
+    );
+    let mut sums: std::collections::BTreeMap<Cell, CallCountRow> = Default::default();
+    for table in tables {
+        let rows = match table {
+            Ok((_, rows)) => rows,
+            Err(e) => {
+                eprintln!(
+                    "cnitrail: {e}; the EC2 call counts are left out: throttle counts the ENI calls only"
+                );
+                return Ok(None);
+            }
+        };
+        for r in rows {
+            let cell = (
+                r.minute,
+                r.account.clone(),
+                r.region.clone(),
+                r.api.clone(),
+                r.caller.clone(),
+                r.actor.as_str(),
+            );
+            match sums.get_mut(&cell) {
+                Some(sum) => {
+                    sum.calls += r.calls;
+                    sum.throttled += r.throttled;
+                    sum.failed += r.failed;
+                }
+                None => {
+                    sums.insert(cell, r);
+                }
+            }
+        }
+    }
+    Ok(Some(sums.into_values().collect()))
+}
+
+fn calls_file<R: cnitrail_frames::polars::io::mmap::MmapBytesReader>(
+    reader: R,
+    name: &str,
+) -> Result<Vec<CallCountRow>, String> {
+    use cnitrail_frames::polars::prelude::{ParquetReader, SerReader};
+    let df = ParquetReader::new(reader)
+        .finish()
+        .map_err(|e| format!("{name}: {e}"))?;
+    cnitrail_frames::calls_from_frame(&df, name).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+    use cnitrail_frames::polars::prelude::*;
+
+    fn calls_table(minutes: &[i64], calls: &[i64]) -> DataFrame {
+        let n = minutes.len();
+        let minute = Int64Chunked::from_vec(
+            "minute".into(),
+            minutes.iter().map(|m| m * 60_000_000).collect(),
+        )
+        .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+        .into_series()
+        .into_column();
+        let text = |name: &str, v: &str| Column::new(name.into(), vec![v; n]);
+        DataFrame::new(
+            n,
+            vec![
+                minute,
+                text("account", "111122223333"),
+                text("region", "eu-west-1"),
+                text("api", "AssignPrivateIpAddresses"),
+                text(
+                    "caller",
+                    "arn:aws:sts::111122223333:assumed-role/node/i-0abc",
+                ),
+                text("actor", "cni"),
+                Column::new("calls".into(), calls.to_vec()),
+                Column::new("throttled".into(), vec![1i64; n]),
+                Column::new("failed".into(), vec![1i64; n]),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn ec2_calls_of_several_shards_are_summed_per_cell() {
+        let dir = tempfile::tempdir().unwrap();
+        let day = dir.path().join("ec2_calls/event_date=2026-11-22");
+        std::fs::create_dir_all(&day).unwrap();
+        for (i, (minutes, calls)) in [(vec![1, 2], vec![5, 7]), (vec![2, 3], vec![11, 13])]
+            .into_iter()
+            .enumerate()
+        {
+            let file = std::fs::File::create(day.join(format!("part-{i:04}-00000.parquet")));
+            cnitrail_frames::write_parquet(file.unwrap(), &mut calls_table(&minutes, &calls))
+                .unwrap();
+        }
+        std::fs::write(day.join(".part-0002-00000.parquet.tmp"), b"half").unwrap();
+        let from = dir.path().to_str().unwrap();
+        let cli = Cli::try_parse_from(["cnitrail", "throttle", "--from-parquet", from]).unwrap();
+        let Command::Throttle(args) = cli.command else {
+            panic!("not throttle")
+        };
+        let rows = read_calls(from, &args.input).unwrap().unwrap();
+        let got: Vec<(i64, u64, u64)> = rows
+            .iter()
+            .map(|r| (r.minute.timestamp() / 60, r.calls, r.throttled))
+            .collect();
+        assert_eq!(got, [(1, 5, 1), (2, 18, 2), (3, 13, 1)]);
+
+        // No table: None (throttle then counts the ENI calls, and says so).
+        let empty = tempfile::tempdir().unwrap();
+        assert!(
+            read_calls(empty.path().to_str().unwrap(), &args.input)
+                .unwrap()
+                .is_none()
+        );
+        // A broken file: the whole table is left out rather than half counted.
+        std::fs::write(day.join("part-0003-00000.parquet"), b"not parquet").unwrap();
+        assert!(read_calls(from, &args.input).unwrap().is_none());
+    }
 }

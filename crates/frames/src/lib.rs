@@ -15,7 +15,7 @@ use std::io::Write;
 pub use polars;
 
 pub mod read;
-pub use read::{ReadError, events_from_frame, read_events_parquet};
+pub use read::{ReadError, calls_from_frame, events_from_frame, read_events_parquet};
 
 /// A column of a table: its name, type and meaning.
 #[derive(Debug, Clone, Copy)]

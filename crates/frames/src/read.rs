@@ -29,7 +29,7 @@ pub const REQUIRED_EVENT_COLUMNS: &[&str] = &[
 pub enum ReadError {
     /// A required column is absent.
     #[error(
-        "{file}: no column {column:?}: not an events file (written by cnitrail scan --format parquet or cnitrail export)"
+        "{file}: no column {column:?}: not a table written by cnitrail scan --format parquet or cnitrail export"
     )]
     MissingColumn {
         /// The file.
@@ -297,6 +297,85 @@ pub fn read_events_parquet<R: polars::io::mmap::MmapBytesReader>(
     events_from_frame(&df, file)
 }
 
+/// The rows of an `ec2_calls` table (`cnitrail export`: `minute`, `account`, `region`, `api`,
+/// `caller`, `actor`, `calls`, `throttled`, `failed`), every column required. `file` names the
+/// source in errors.
+pub fn calls_from_frame(
+    df: &DataFrame,
+    file: &str,
+) -> Result<Vec<cnitrail_core::CallCountRow>, ReadError> {
+    let get = |name: &'static str, want: DataType| -> Result<Column, ReadError> {
+        let col = df.column(name).map_err(|_| ReadError::MissingColumn {
+            file: file.to_string(),
+            column: name,
+        })?;
+        let wrong = || ReadError::WrongType {
+            file: file.to_string(),
+            column: name,
+            found: col.dtype().to_string(),
+            expected: want.to_string(),
+        };
+        let ok = match (&want, col.dtype()) {
+            (DataType::String, DataType::String) => true,
+            (DataType::Int64, d) => d.is_integer(),
+            (DataType::Datetime(..), DataType::Datetime(..)) => true,
+            _ => false,
+        };
+        if !ok {
+            return Err(wrong());
+        }
+        col.cast(&want).map_err(|_| wrong())
+    };
+    let n = df.height();
+    let text = |name| -> Result<Vec<Option<String>>, ReadError> {
+        Ok(strings(&Some(get(name, DataType::String)?), n))
+    };
+    let count = |name| -> Result<Vec<Option<i64>>, ReadError> {
+        Ok(ints(&Some(get(name, DataType::Int64)?), n))
+    };
+    let minute = get(
+        "minute",
+        DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+    )?
+    .cast(&DataType::Int64)
+    .ok();
+    let minute = ints(&minute, n);
+    let (account, region, api, caller, actor) = (
+        text("account")?,
+        text("region")?,
+        text("api")?,
+        text("caller")?,
+        text("actor")?,
+    );
+    let (calls, throttled, failed) = (count("calls")?, count("throttled")?, count("failed")?);
+    let bad = |row: usize, what: String| ReadError::BadValue {
+        file: file.to_string(),
+        row,
+        what,
+    };
+    let number = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
+    (0..n)
+        .map(|row| {
+            let at = minute[row]
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(|| bad(row, "minute is null or out of range".into()))?;
+            let who = actor[row].as_deref().unwrap_or_default();
+            let who = parse_actor(who).ok_or_else(|| bad(row, format!("actor {who:?}")))?;
+            Ok(cnitrail_core::CallCountRow {
+                minute: at,
+                account: account[row].clone(),
+                region: region[row].clone(),
+                api: api[row].clone().unwrap_or_default(),
+                caller: caller[row].clone().unwrap_or_default(),
+                actor: who,
+                calls: number(calls[row]),
+                throttled: number(throttled[row]),
+                failed: number(failed[row]),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +509,44 @@ mod tests {
             e.contains("row 0") && e.contains("DescribeInstances"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn call_counts_read_from_an_ec2_calls_frame() {
+        let minute = Int64Chunked::from_vec("minute".into(), vec![60_000_000, 120_000_000])
+            .into_datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))
+            .into_series()
+            .into_column();
+        let df = DataFrame::new(
+            2,
+            vec![
+                minute,
+                Column::new("account".into(), [Some("111122223333"), None]),
+                Column::new("region".into(), ["eu-west-1", "eu-west-1"]),
+                Column::new(
+                    "api".into(),
+                    ["DescribeInstances", "AssignPrivateIpAddresses"],
+                ),
+                Column::new("caller".into(), ["arn:a", "arn:b"]),
+                Column::new("actor".into(), ["other", "cni"]),
+                Column::new("calls".into(), [5i64, 2]),
+                Column::new("throttled".into(), [1i64, 0]),
+                Column::new("failed".into(), [2i64, 0]),
+            ],
+        )
+        .unwrap();
+        let rows = calls_from_frame(&df, "c").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].minute.timestamp(), 60);
+        assert_eq!(rows[0].account.as_deref(), Some("111122223333"));
+        assert_eq!(rows[1].account, None);
+        assert_eq!(
+            (rows[0].calls, rows[0].throttled, rows[0].failed),
+            (5, 1, 2)
+        );
+        assert_eq!(rows[1].actor, Actor::Cni);
+        let e = calls_from_frame(&df.drop("api").unwrap(), "c.parquet").unwrap_err();
+        assert!(e.to_string().contains("\"api\"") && e.to_string().contains("c.parquet"));
     }
 
     #[test]
