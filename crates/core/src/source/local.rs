@@ -114,10 +114,12 @@ fn walk(
                     out.push(Ok(file_object(path, Some(m.len()))));
                 }
             }
-            None => out.push(Err(SourceError::new(
+            // Reported by the one shard that owns the name, so that failures add up too.
+            None if filter.owns(&relative_key(root, &path)) => out.push(Err(SourceError::new(
                 path.display().to_string(),
                 "cannot read file metadata",
             ))),
+            None => {}
         }
     }
 }
