@@ -578,8 +578,24 @@ pub enum ActorArg {
 #[derive(Debug, Args)]
 pub struct InputArgs {
     /// Files, directories (read recursively), `-` for stdin, or s3://bucket/prefix.
-    #[arg(required = true, value_name = "SOURCE")]
+    #[arg(required_unless_present = "from_parquet", value_name = "SOURCE")]
     pub sources: Vec<String>,
+
+    /// Read only this worker's part of the sources: the files whose key (S3 key, or path
+    /// relative to its SOURCE) a fixed hash puts in part I of N, numbered from 0 (e.g. 2/8).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, help_heading = "Sharding")]
+    pub shard: Option<cnitrail_core::source::shard::Shard>,
+
+    /// Read the ENI events from Parquet files (`scan --format parquet`, `export`: a file, a
+    /// directory read recursively, its events/ folder if it has one, or s3://bucket/prefix)
+    /// instead of SOURCEs: the shards' outputs merged, duplicates dropped.
+    #[arg(
+        long,
+        value_name = "DIR|s3://…",
+        conflicts_with_all = ["sources", "shard"],
+        help_heading = "Sharding"
+    )]
+    pub from_parquet: Option<String>,
 
     /// Keep records at or after this time: RFC 3339, a date, or a duration back from now (6h, 2d).
     #[arg(long, value_name = "TIME", help_heading = "Filters")]
@@ -618,6 +634,10 @@ pub struct InputArgs {
     /// Worker threads for decoding (default: one per core).
     #[arg(long, value_name = "N", help_heading = "Performance")]
     pub threads: Option<usize>,
+}
+
+fn parse_shard(text: &str) -> Result<cnitrail_core::source::shard::Shard, String> {
+    cnitrail_core::source::shard::Shard::parse(text).map_err(|e| e.to_string())
 }
 
 /// AWS options, named as in the AWS CLI.

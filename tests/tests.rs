@@ -1,6 +1,7 @@
 //! End-to-end tests of the `cnitrail` binary: formats, exit codes, stderr, atomic output, S3.
 
 mod moto;
+mod shards;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

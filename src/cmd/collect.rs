@@ -23,7 +23,11 @@ pub(super) fn collect(
 ) -> Result<(ReportInput, ScanSummary)> {
     let mut collector = Collector::new(order.builder()?);
     let mut summary = scan_counting(input, output, &mut collector, count_calls)?;
-    let calls = std::mem::take(&mut summary.calls).rows();
+    let mut calls = std::mem::take(&mut summary.calls).rows();
+    if count_calls && let Some(from) = &input.from_parquet {
+        // The events files hold only ENI calls; `cnitrail export` also writes everyone's.
+        calls = super::from_parquet::read_calls(from, input)?.unwrap_or_default();
+    }
     Ok((collector.finish().with_calls(calls), summary))
 }
 

@@ -4,6 +4,7 @@ mod churn;
 mod collect;
 mod completions;
 mod exhaustion;
+mod from_parquet;
 mod leaks;
 mod report;
 mod scan;

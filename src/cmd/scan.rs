@@ -51,6 +51,12 @@ pub(super) fn scan_counting(
     sink: &mut dyn EventSink,
     count_calls: bool,
 ) -> Result<ScanSummary> {
+    if let Some(from) = &input.from_parquet {
+        return super::from_parquet::read_into(from, input, output, sink);
+    }
+    if input.shard.is_some() && input.sources.iter().any(|s| s == "-") {
+        anyhow::bail!("--shard cannot split stdin: give files, directories or s3:// prefixes");
+    }
     let filter = name_filter(input)?;
     let opts = ScanOptions {
         window: filter.window,
@@ -70,10 +76,12 @@ pub(super) fn scan_counting(
     let mut progress = Progress::new(output.quiet);
     let result = scan::scan(objects, &opts, sink, &mut progress);
     progress.finish();
-    Ok(result?)
+    let mut summary = result?;
+    summary.shard = input.shard.map(|s| s.to_string());
+    Ok(summary)
 }
 
-fn name_filter(input: &InputArgs) -> Result<NameFilter> {
+pub(super) fn name_filter(input: &InputArgs) -> Result<NameFilter> {
     let now = Utc::now();
     let time = |t: &Option<String>| -> Result<_> {
         t.as_deref()
@@ -92,6 +100,7 @@ fn name_filter(input: &InputArgs) -> Result<NameFilter> {
         window,
         accounts: input.account.clone(),
         regions: input.region.clone(),
+        shard: input.shard,
     })
 }
 
@@ -99,6 +108,11 @@ fn connect_s3(input: &InputArgs) -> Result<Option<S3Source>> {
     if !input.sources.iter().any(|s| cnitrail_s3::is_s3_uri(s)) {
         return Ok(None);
     }
+    s3_source(input).map(Some)
+}
+
+/// An S3 client with the input's AWS options.
+pub(super) fn s3_source(input: &InputArgs) -> Result<S3Source> {
     let opts = S3Options {
         profile: input.aws.profile.clone(),
         region: input
@@ -110,9 +124,7 @@ fn connect_s3(input: &InputArgs) -> Result<Option<S3Source>> {
         concurrency: input.aws.concurrency.max(1),
         ..S3Options::default()
     };
-    Ok(Some(
-        S3Source::connect(&opts).context("cannot set up the S3 client")?,
-    ))
+    S3Source::connect(&opts).context("cannot set up the S3 client")
 }
 
 type Objects<'a> = Box<dyn Iterator<Item = Result<InputObject, SourceError>> + 'a>;
@@ -172,7 +184,12 @@ pub(super) fn report(summary: &ScanSummary, stats: StatsFormat, quiet: bool) -> 
     match stats {
         StatsFormat::Json => eprintln!("{}", serde_json::to_string(summary)?),
         StatsFormat::Text if !quiet => eprintln!(
-            "cnitrail: {} files read, {} skipped, {} failed; {} records read = {} kept + {} filtered + {} malformed + {} duplicates; {} events",
+            "cnitrail: {}{} files read, {} skipped, {} failed; {} records read = {} kept + {} filtered + {} malformed + {} duplicates; {} events",
+            summary
+                .shard
+                .as_ref()
+                .map(|s| format!("shard {s}: "))
+                .unwrap_or_default(),
             summary.files_read,
             summary.files_skipped,
             summary.files_failed,

@@ -34,6 +34,7 @@
 pub mod calls;
 pub mod decode;
 pub mod extract;
+pub mod merge;
 pub mod model;
 pub mod scan;
 pub mod source;

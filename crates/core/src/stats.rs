@@ -131,6 +131,10 @@ pub struct ScanSummary {
     pub failed_files: Vec<FailedFile>,
     /// The first malformed records (at most [`ScanSummary::MALFORMED_SAMPLE`]).
     pub malformed_records: Vec<MalformedRecord>,
+    /// `--shard I/N` when the scan read one shard of its input (only that shard's files are
+    /// counted); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// Every file's outcome, in input order, when [`ScanOptions::file_reports`] asked for them.
     ///
     /// [`ScanOptions::file_reports`]: crate::scan::ScanOptions::file_reports

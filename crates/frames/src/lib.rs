@@ -14,6 +14,9 @@ use std::io::Write;
 /// The polars version cnitrail is built with, so that users of the frames need not pin it.
 pub use polars;
 
+pub mod read;
+pub use read::{ReadError, calls_from_frame, events_from_frame, read_events_parquet};
+
 /// A column of a table: its name, type and meaning.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {

@@ -276,7 +276,9 @@ impl Iterator for S3Objects {
                     if let Some(entry) = entries.pop_front() {
                         match entry {
                             Entry::Key { key, size } => {
-                                if self.filter.accepts(&key) {
+                                // The shard decides before the GET starts: other shards'
+                                // objects are never fetched.
+                                if self.filter.accepts(&key) && self.filter.owns(&key) {
                                     return Some(Ok(self.object(key, size)));
                                 }
                             }

@@ -148,7 +148,9 @@ impl S3Source {
     ///
     /// - With a time window, accounts or regions, the CloudTrail layout is walked and only
     ///   the folders that can match are listed (see the `plan` module); otherwise the prefix
-    ///   is listed whole. Every key is also checked with [`NameFilter::accepts`].
+    ///   is listed whole. Every key is also checked with [`NameFilter::accepts`], and with
+    ///   [`NameFilter::owns`] on the object key when a shard is set (digests too: each file,
+    ///   whatever its kind, is one shard's).
     /// - Each `Events` object starts downloading when it is yielded (at most
     ///   [`S3Options::concurrency`] at once, granted in yield order); its `open` returns a
     ///   blocking reader. Read objects in the order they were yielded, each to its end or

@@ -601,6 +601,53 @@ fn walks_the_layout_and_prunes_by_window_account_and_region() {
     check_layout(&src, "trail/", &NameFilter::default(), &all);
 }
 
+/// `--shard I/N`: each key in exactly one shard, judged on the object key as listed, and
+/// other shards' objects never fetched.
+#[test]
+fn shards_split_the_listing_by_object_key_before_any_get() {
+    use cnitrail_core::source::shard::Shard;
+    let uri = S3Uri::parse("s3://layout/").unwrap();
+    let whole = NameFilter {
+        window: window(),
+        ..NameFilter::default()
+    };
+    let all = names(source(&moto().url, S3Options::default()).objects(&uri, &whole));
+    assert!(all.len() > 3, "{all:?}");
+    let mut union = Vec::new();
+    for index in 0..3 {
+        let shard = Shard { index, count: 3 };
+        let src = source(&moto().url, S3Options::default());
+        let filter = NameFilter {
+            shard: Some(shard),
+            ..whole.clone()
+        };
+        let mut got = Vec::new();
+        for o in src.objects(&uri, &filter) {
+            let o = o.unwrap();
+            let key = o.name.strip_prefix("s3://layout/").unwrap().to_string();
+            assert!(shard.owns(&key), "{key} is not {shard}'s");
+            if o.kind == FileKind::Events {
+                read_all(o).unwrap();
+            }
+            got.push(key);
+        }
+        let events = got
+            .iter()
+            .filter(|k| cnitrail_core::source::layout::file_kind(k) == FileKind::Events)
+            .count() as u64;
+        assert_eq!(
+            src.get_requests(),
+            events,
+            "shard {shard} fetched only its objects"
+        );
+        union.extend(got.into_iter().map(|k| format!("s3://layout/{k}")));
+    }
+    union.sort();
+    let mut all_names: Vec<String> = all.into_iter().map(|(n, _)| n).collect();
+    all_names.sort();
+    assert_eq!(union, all_names, "every key in exactly one shard");
+}
+
 #[test]
 fn falls_back_to_a_plain_listing_where_there_is_no_awslogs_folder() {
     let src = source(&moto().url, S3Options::default());

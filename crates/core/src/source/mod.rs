@@ -4,6 +4,7 @@
 
 pub mod layout;
 pub mod local;
+pub mod shard;
 pub mod window;
 
 use std::io::{self, Read};
