@@ -46,22 +46,23 @@ TRAIL="$CORPUS/trail"
 find "$TRAIL" -type f -print0 | xargs -0 cat >/dev/null
 GZ_MB=$(du -sm "$TRAIL" | cut -f1)
 
-# Runs a step REPEAT times; prints the best wall time and the peak RSS of that run.
+# Runs a step REPEAT times; prints the best wall time, the CPU time (user + sys) and peak RSS
+# of that run. CPU time is the steadier figure on a shared machine.
 best() { # name, command...
     local name="$1"; shift
-    local best="" rss="" r w m
+    local best="" cpu="" rss="" r w u s m
     for r in $(seq 1 "$REPEAT"); do
-        /usr/bin/time -f "%e %M" -o "$WORKDIR/time" "$@" >/dev/null 2>"$WORKDIR/$name.err" || {
+        /usr/bin/time -f "%e %U %S %M" -o "$WORKDIR/time" "$@" >/dev/null 2>"$WORKDIR/$name.err" || {
             echo "!! $name failed:" >&2; cat "$WORKDIR/$name.err" >&2; exit 1; }
-        read -r w m <"$WORKDIR/time"
+        read -r w u s m <"$WORKDIR/time"
         if [[ -z "$best" ]] || python3 -c "import sys; sys.exit(0 if $w < $best else 1)"; then
-            best=$w; rss=$m
+            best=$w; cpu=$(python3 -c "print(round($u + $s, 2))"); rss=$m
         fi
     done
-    echo "$best $rss"
+    echo "$best $cpu $rss"
 }
 
-declare -A WALL RSS
+declare -A WALL CPU RSS
 steps=(scan churn exhaustion leaks throttle report)
 for s in "${steps[@]}"; do
     case $s in
@@ -69,15 +70,15 @@ for s in "${steps[@]}"; do
         report) cmd=("$BIN" report "$TRAIL" -o "$WORKDIR/report.html" -q) ;;
         *) cmd=("$BIN" "$s" "$TRAIL" -o /dev/null -q --format jsonl) ;;
     esac
-    read -r w m < <(best "$s" "${cmd[@]}")
-    WALL[$s]=$w; RSS[$s]=$m
-    echo "$s: $w s, peak RSS $((m / 1024)) MB"
+    read -r w c m < <(best "$s" "${cmd[@]}")
+    WALL[$s]=$w; CPU[$s]=$c; RSS[$s]=$m
+    echo "$s: $w s wall, $c s CPU, peak RSS $((m / 1024)) MB"
 done
 
 echo
 echo "corpus: $(python3 -c "import json; m=json.load(open('$CORPUS/manifest.json')); print(f\"{m['records']} records, {m['bytes_json']/1e6:.0f} MB JSON, {m['bytes_gzip']/1e6:.0f} MB gzip, {m['files']} files\")"); commit $(git -C "$ROOT" rev-parse --short HEAD); best of $REPEAT"
-echo "| command | wall | / scan | peak RSS |"
-echo "|---|---|---|---|"
+echo "| command | wall | / scan | CPU (user + sys) | / scan | peak RSS |"
+echo "|---|---|---|---|---|---|"
 for s in "${steps[@]}"; do
-    echo "| \`cnitrail $s\` | ${WALL[$s]} s | $(python3 -c "print(round(${WALL[$s]} / ${WALL[scan]}, 2))") | $((RSS[$s] / 1024)) MB |"
+    echo "| \`cnitrail $s\` | ${WALL[$s]} s | $(python3 -c "print(round(${WALL[$s]} / ${WALL[scan]}, 2))") | ${CPU[$s]} s | $(python3 -c "print(round(${CPU[$s]} / ${CPU[scan]}, 2))") | $((RSS[$s] / 1024)) MB |"
 done

@@ -288,7 +288,10 @@ mod tests {
     fn terminal_text_shows_what_would_drive_or_disguise_it() {
         let shown = sanitize("i-0abc\u{1b}[2J\u{202e}gnp.exe\tok");
         assert!(!shown.contains('\u{1b}') && !shown.contains('\u{202e}'));
-        assert!(shown.contains("\\x1b") && shown.contains("\\u{202e}"), "{shown}");
+        assert!(
+            shown.contains("\\x1b") && shown.contains("\\u{202e}"),
+            "{shown}"
+        );
         assert_eq!(sanitize("subnet-0a1b"), "subnet-0a1b");
     }
 }

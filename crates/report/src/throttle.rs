@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use cnitrail_core::calls::{CallCountRow, is_throttle};
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Options of the throttle report.
@@ -90,11 +91,11 @@ fn source(input: &ReportInput) -> &'static str {
 }
 
 /// Per-minute rows: the scan's count, else one row per kept event.
-fn call_rows(input: &ReportInput) -> Vec<CallCountRow> {
+fn call_rows(input: &ReportInput) -> Cow<'_, [CallCountRow]> {
     if !input.calls.is_empty() {
-        return input.calls.clone();
+        return Cow::Borrowed(&input.calls);
     }
-    input
+    let rows: Vec<CallCountRow> = input
         .events
         .iter()
         .filter(|e| e.event_name != EventName::CreateSubnet)
@@ -113,17 +114,19 @@ fn call_rows(input: &ReportInput) -> Vec<CallCountRow> {
                 failed: u64::from(code.is_some()),
             }
         })
-        .collect()
+        .collect();
+    Cow::Owned(rows)
 }
 
-type Cell = (DateTime<Utc>, Option<String>, Option<String>, String);
+/// (minute, account, region, API), borrowed from the rows: the rows are many and the keys few.
+type Cell<'a> = (DateTime<Utc>, Option<&'a str>, Option<&'a str>, &'a str);
 
 #[derive(Default)]
-struct MinuteAcc {
+struct MinuteAcc<'a> {
     calls: u64,
     throttled: u64,
     cni_calls: u64,
-    by_caller: BTreeMap<String, (u64, u64)>,
+    by_caller: BTreeMap<&'a str, (u64, u64)>,
 }
 
 /// The node a caller names: the session of a node-role ARN, when it is an instance id.
@@ -138,16 +141,16 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     let rows = call_rows(input);
     let source = source(input);
     let mut cells: BTreeMap<Cell, MinuteAcc> = BTreeMap::new();
-    for r in &rows {
+    for r in rows.iter() {
         let acc = cells
-            .entry((r.minute, r.account.clone(), r.region.clone(), r.api.clone()))
+            .entry((r.minute, r.account.as_deref(), r.region.as_deref(), &r.api))
             .or_default();
         acc.calls += r.calls;
         acc.throttled += r.throttled;
         if r.actor == Actor::Cni {
             acc.cni_calls += r.calls;
         }
-        let c = acc.by_caller.entry(r.caller.clone()).or_default();
+        let c = acc.by_caller.entry(&r.caller).or_default();
         c.0 += r.calls;
         c.1 += r.throttled;
     }
@@ -155,10 +158,10 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
         cells.iter().filter(|(_, a)| a.throttled > 0).collect();
 
     // Bursts: consecutive throttled minutes per account, region and API.
-    let mut runs: BTreeMap<(Option<String>, Option<String>, String), Vec<(&Cell, &MinuteAcc)>> =
-        BTreeMap::new();
+    type RunKey<'a> = (Option<&'a str>, Option<&'a str>, &'a str);
+    let mut runs: BTreeMap<RunKey, Vec<(&Cell, &MinuteAcc)>> = BTreeMap::new();
     for (cell, acc) in &throttled_cells {
-        runs.entry((cell.1.clone(), cell.2.clone(), cell.3.clone()))
+        runs.entry((cell.1, cell.2, cell.3))
             .or_default()
             .push((cell, acc));
     }
@@ -189,9 +192,9 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
                 .copied()
                 .unwrap_or(run[0]);
             bursts.push(Burst {
-                account: account.clone(),
-                region: region.clone(),
-                api: api.clone(),
+                account: account.map(str::to_string),
+                region: region.map(str::to_string),
+                api: api.to_string(),
                 start: run[0].0.0,
                 end: run[run.len() - 1].0.0 + Duration::minutes(1),
                 throttled: run.iter().map(|(_, a)| a.throttled).sum(),
@@ -208,7 +211,7 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     // Shares per caller, over the whole input and within throttled minutes.
     let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
     let mut shares: BTreeMap<&str, (Actor, u64, u64, u64)> = BTreeMap::new();
-    for r in &rows {
+    for r in rows.iter() {
         let s = shares.entry(&r.caller).or_insert((r.actor, 0, 0, 0));
         if r.actor == Actor::Cni {
             s.0 = Actor::Cni;
@@ -219,7 +222,7 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     let in_throttled: u64 = throttled_cells.iter().map(|(_, a)| a.calls).sum();
     for (_, acc) in &throttled_cells {
         for (caller, (calls, _)) in &acc.by_caller {
-            if let Some(s) = shares.get_mut(caller.as_str()) {
+            if let Some(s) = shares.get_mut(caller) {
                 s.3 += calls;
             }
         }
@@ -233,7 +236,7 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
 
     let mut series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>> = BTreeMap::new();
     for (cell, acc) in &throttled_cells {
-        let list = series.entry(cell.3.clone()).or_default();
+        let list = series.entry(cell.3.to_string()).or_default();
         match list.last_mut() {
             Some((t, n)) if *t == cell.0 => *n += acc.throttled,
             _ => list.push((cell.0, acc.throttled)),
@@ -248,10 +251,7 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
         .time("minute", throttled_cells.iter().map(|(c, _)| Some(c.0)))
         .text("account", throttled_cells.iter().map(|(c, _)| c.1.clone()))
         .text("region", throttled_cells.iter().map(|(c, _)| c.2.clone()))
-        .text(
-            "api",
-            throttled_cells.iter().map(|(c, _)| Some(c.3.clone())),
-        )
+        .text("api", throttled_cells.iter().map(|(c, _)| Some(c.3)))
         .int(
             "calls",
             throttled_cells.iter().map(|(_, a)| Some(a.calls as i64)),
