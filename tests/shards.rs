@@ -1,7 +1,7 @@
 //! Issue 7, "past one machine": a simulated trail scanned in N shards, each shard to its own
 //! Parquet file, then merged through `--from-parquet`, gives exactly what one machine gives.
 
-use super::{bin, run, stats_json, stderr};
+use super::{bin, json_lines, run, stats_json, stderr};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -10,12 +10,7 @@ use std::path::Path;
 fn jsonl_and_stats(args: &[&str]) -> (Vec<Value>, Value) {
     let o = run(args);
     assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-    let rows = String::from_utf8(o.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
-    (rows, stats_json(&o))
+    (json_lines(&o), stats_json(&o))
 }
 
 fn json(args: &[&str]) -> Value {

@@ -25,15 +25,19 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The JSON lines a run wrote on stdout.
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
 /// Runs cnitrail, requires success, and parses its JSON-lines output.
 fn jsonl_rows(args: &[&str]) -> Vec<serde_json::Value> {
     let o = run(args);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
+    json_lines(&o)
 }
 
 fn stats_json(o: &Output) -> serde_json::Value {
@@ -58,11 +62,7 @@ fn scan_fixtures_jsonl_with_stats() {
         "json",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
+    let lines = json_lines(&o);
     let s = stats_json(&o);
     for key in [
         "files_read",
