@@ -353,21 +353,19 @@ fn leaks_match_the_rule_applied_to_the_truth() {
 /// runs of those minutes.
 #[test]
 fn throttled_calls_per_api_and_minute_match_the_truth() {
-    let mut sc = filling_subnet(41, &["v1.22.0", "v1.20.0"], "node-role");
-    sc.subnets[0].cidr = "10.0.0.0/18".into();
-    sc.nodes.initial = 40;
-    sc.nodes.min = 40;
-    sc.nodes.max = 40;
-    sc.nodes.instance_type = "t3.small".into();
-    sc.pool.mode = ModeName::WarmIp;
-    sc.pool.warm_ip_target = 2;
-    sc.pool.minimum_ip_target = 5;
+    let mut sc = Scenario::throttling_storm();
+    sc.seed = 41;
+    sc.cni_versions = ["v1.22.0", "v1.20.0"]
+        .iter()
+        .map(|v| VersionShare {
+            version: v.to_string(),
+            weight: 1.0,
+        })
+        .collect();
+    sc.noise_per_second = 0.3;
+    sc.late_fraction = 0.05;
+    sc.duplicate_fraction = 0.02;
     sc.workload.steady_pods = 3;
-    sc.workload.batch_size = 6;
-    sc.workload.batch_every_seconds = 300;
-    sc.workload.batch_duration_seconds = 120;
-    sc.ec2_rate_scale = 0.05;
-    sc.hours = 0.5;
     let dir = play(&sc);
     let input = input_of(dir.path());
     assert!(!input.calls.is_empty(), "the scan counted every EC2 call");

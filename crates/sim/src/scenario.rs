@@ -226,6 +226,37 @@ pub struct Scenario {
     pub max_file_kb: u64,
 }
 
+impl Scenario {
+    /// A throttling storm: 40 t3.small nodes under WARM_IP_TARGET=2, MINIMUM_IP_TARGET=5 in a
+    /// /18, batch pods churning every 5 minutes, in an account whose EC2 request rate others
+    /// use up (`ec2_rate_scale` 0.05); half an hour, a little noise, no other services' ENIs.
+    pub fn throttling_storm() -> Self {
+        let mut sc = Scenario {
+            noise_per_second: 0.5,
+            other_enis_per_hour: 0.0,
+            hours: 0.5,
+            ec2_rate_scale: 0.05,
+            subnets: vec![SubnetSpec {
+                id: "subnet-0big".into(),
+                cidr: "10.0.0.0/18".into(),
+            }],
+            ..Scenario::default()
+        };
+        sc.nodes.initial = 40;
+        sc.nodes.min = 40;
+        sc.nodes.max = 40;
+        sc.nodes.scale_interval_seconds = 0;
+        sc.nodes.instance_type = "t3.small".into();
+        sc.pool.mode = ModeName::WarmIp;
+        sc.pool.warm_ip_target = 2;
+        sc.pool.minimum_ip_target = 5;
+        sc.workload.batch_size = 6;
+        sc.workload.batch_every_seconds = 300;
+        sc.workload.batch_duration_seconds = 120;
+        sc
+    }
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Scenario {

@@ -97,25 +97,7 @@ fn a_filling_subnet_errors_and_ipamd_backs_off_for_120_s() {
 
 #[test]
 fn a_throttling_storm_is_recorded_call_by_call() {
-    let mut sc = quiet();
-    sc.subnets = vec![SubnetSpec {
-        id: "subnet-0big".into(),
-        cidr: "10.0.0.0/18".into(),
-    }];
-    sc.nodes.initial = 40;
-    sc.nodes.min = 40;
-    sc.nodes.max = 40;
-    sc.nodes.scale_interval_seconds = 0;
-    sc.nodes.instance_type = "t3.small".into();
-    sc.pool.mode = ModeName::WarmIp;
-    sc.pool.warm_ip_target = 2;
-    sc.pool.minimum_ip_target = 5;
-    // Batch pods churning on every node, in an account whose request rate others use up.
-    sc.workload.batch_size = 6;
-    sc.workload.batch_every_seconds = 300;
-    sc.workload.batch_duration_seconds = 120;
-    sc.ec2_rate_scale = 0.05;
-    sc.hours = 0.5;
+    let sc = Scenario::throttling_storm();
     let (m, dir) = play(&sc);
     let throttles = rows(dir.path(), "throttles");
     assert!(
