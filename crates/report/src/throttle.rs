@@ -129,6 +129,16 @@ struct MinuteAcc<'a> {
     by_caller: BTreeMap<&'a str, (u64, u64)>,
 }
 
+/// One caller's calls over the input.
+#[derive(Clone, Copy)]
+struct Share {
+    actor: Actor,
+    calls: u64,
+    throttled: u64,
+    /// Its calls in the (minute, API) cells that had a throttled call.
+    in_throttled_minutes: u64,
+}
+
 /// The node a caller names: the session of a node-role ARN, when it is an instance id.
 pub fn node_of_caller(caller: &str) -> Option<&str> {
     let session = caller.rsplit('/').next()?;
@@ -210,28 +220,33 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
 
     // Shares per caller, over the whole input and within throttled minutes.
     let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
-    let mut shares: BTreeMap<&str, (Actor, u64, u64, u64)> = BTreeMap::new();
+    let mut shares: BTreeMap<&str, Share> = BTreeMap::new();
     for r in rows.iter() {
-        let s = shares.entry(&r.caller).or_insert((r.actor, 0, 0, 0));
+        let s = shares.entry(&r.caller).or_insert(Share {
+            actor: r.actor,
+            calls: 0,
+            throttled: 0,
+            in_throttled_minutes: 0,
+        });
         if r.actor == Actor::Cni {
-            s.0 = Actor::Cni;
+            s.actor = Actor::Cni;
         }
-        s.1 += r.calls;
-        s.2 += r.throttled;
+        s.calls += r.calls;
+        s.throttled += r.throttled;
     }
     let in_throttled: u64 = throttled_cells.iter().map(|(_, a)| a.calls).sum();
     for (_, acc) in &throttled_cells {
         for (caller, (calls, _)) in &acc.by_caller {
             if let Some(s) = shares.get_mut(caller) {
-                s.3 += calls;
+                s.in_throttled_minutes += calls;
             }
         }
     }
-    let mut share_rows: Vec<(&str, (Actor, u64, u64, u64))> = shares.into_iter().collect();
-    share_rows.sort_by(|a, b| {
-        (b.1.2, b.1.3, b.1.1)
-            .cmp(&(a.1.2, a.1.3, a.1.1))
-            .then(a.0.cmp(b.0))
+    let mut share_rows: Vec<(&str, Share)> = shares.into_iter().collect();
+    share_rows.sort_by(|(ca, a), (cb, b)| {
+        (b.throttled, b.in_throttled_minutes, b.calls)
+            .cmp(&(a.throttled, a.in_throttled_minutes, a.calls))
+            .then(ca.cmp(cb))
     });
 
     let mut series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>> = BTreeMap::new();
@@ -249,8 +264,8 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     let pct = |n: u64, of: u64| (of > 0).then(|| 100.0 * n as f64 / of as f64);
     let minutes = TableBuilder::new("minutes", throttled_cells.len())
         .time("minute", throttled_cells.iter().map(|(c, _)| Some(c.0)))
-        .text("account", throttled_cells.iter().map(|(c, _)| c.1.clone()))
-        .text("region", throttled_cells.iter().map(|(c, _)| c.2.clone()))
+        .text("account", throttled_cells.iter().map(|(c, _)| c.1))
+        .text("region", throttled_cells.iter().map(|(c, _)| c.2))
         .text("api", throttled_cells.iter().map(|(c, _)| Some(c.3)))
         .int(
             "calls",
@@ -324,23 +339,35 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
             share_rows.iter().map(|(c, _)| Some(c.to_string())),
         )
         .text("node", share_rows.iter().map(|(c, _)| node_of_caller(c)))
-        .text("actor", share_rows.iter().map(|(_, s)| Some(s.0.as_str())))
-        .int("calls", share_rows.iter().map(|(_, s)| Some(s.1 as i64)))
+        .text(
+            "actor",
+            share_rows.iter().map(|(_, s)| Some(s.actor.as_str())),
+        )
+        .int(
+            "calls",
+            share_rows.iter().map(|(_, s)| Some(s.calls as i64)),
+        )
         .int(
             "throttled",
-            share_rows.iter().map(|(_, s)| Some(s.2 as i64)),
+            share_rows.iter().map(|(_, s)| Some(s.throttled as i64)),
         )
         .float(
             "throttled_share_pct",
-            share_rows.iter().map(|(_, s)| pct(s.2, total_throttled)),
+            share_rows
+                .iter()
+                .map(|(_, s)| pct(s.throttled, total_throttled)),
         )
         .int(
             "calls_in_throttled_minutes",
-            share_rows.iter().map(|(_, s)| Some(s.3 as i64)),
+            share_rows
+                .iter()
+                .map(|(_, s)| Some(s.in_throttled_minutes as i64)),
         )
         .float(
             "share_of_calls_in_throttled_minutes_pct",
-            share_rows.iter().map(|(_, s)| pct(s.3, in_throttled)),
+            share_rows
+                .iter()
+                .map(|(_, s)| pct(s.in_throttled_minutes, in_throttled)),
         )
         .build()?;
     let storms = storms(input, options)?;

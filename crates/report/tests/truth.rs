@@ -77,6 +77,9 @@ fn times(df: &DataFrame, name: &str) -> Vec<Option<DateTime<Utc>>> {
         .collect()
 }
 
+/// (node, CNI, other, free) addresses of a subnet at a minute, as the truth's usage table has them.
+type Usage = (i64, i64, i64, Option<i64>);
+
 /// A /26 shared by three nodes' pools and other services' ENIs: it runs dry.
 fn filling_subnet(seed: u64, versions: &[&str], identity: &str) -> Scenario {
     let mut sc = Scenario {
@@ -124,20 +127,19 @@ fn usage_per_minute_and_the_first_failure_match_the_truth() {
 
         // Usage: every minute both sides cover, held by kind.
         let u = &report.usage;
-        let ours: BTreeMap<(String, DateTime<Utc>), (i64, i64, i64, Option<i64>)> =
-            texts(u, "subnet_id")
-                .into_iter()
-                .zip(times(u, "time"))
-                .zip(ints(u, "node"))
-                .zip(ints(u, "cni").into_iter().zip(ints(u, "cni_prefix")))
-                .zip(ints(u, "other").into_iter().zip(ints(u, "free")))
-                .map(|((((s, t), n), (c, p)), (o, f))| {
-                    (
-                        (s.unwrap(), t.unwrap()),
-                        (n.unwrap(), c.unwrap() + p.unwrap(), o.unwrap(), f),
-                    )
-                })
-                .collect();
+        let ours: BTreeMap<(String, DateTime<Utc>), Usage> = texts(u, "subnet_id")
+            .into_iter()
+            .zip(times(u, "time"))
+            .zip(ints(u, "node"))
+            .zip(ints(u, "cni").into_iter().zip(ints(u, "cni_prefix")))
+            .zip(ints(u, "other").into_iter().zip(ints(u, "free")))
+            .map(|((((s, t), n), (c, p)), (o, f))| {
+                (
+                    (s.unwrap(), t.unwrap()),
+                    (n.unwrap(), c.unwrap() + p.unwrap(), o.unwrap(), f),
+                )
+            })
+            .collect();
         let mut compared = 0;
         for r in rows(dir.path(), "usage") {
             let key = (
