@@ -545,7 +545,8 @@ pub fn write_parquet(out: impl Write, df: &mut DataFrame) -> PolarsResult<u64> {
 /// (`BYTE_ARRAY (String)`, 3-level `LIST`) are the same either way; Spark, DuckDB and Athena
 /// ignore the key.
 pub fn parquet_writer<W: Write>(out: W, schema: &Schema) -> ParquetWriter<W> {
-    let arrow = polars_parquet::write::schema_to_metadata_key(&schema.to_arrow(CompatLevel::oldest()));
+    let arrow =
+        polars_parquet::write::schema_to_metadata_key(&schema.to_arrow(CompatLevel::oldest()));
     let metadata = polars::io::parquet::write::KeyValueMetadata::from_static(vec![(
         arrow.key,
         arrow.value.unwrap_or_default(),
