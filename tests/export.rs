@@ -412,3 +412,37 @@ fn export_to_s3_writes_the_same_files_and_replaces_its_own_on_a_rerun() {
     s3_export(&[]);
     assert_eq!(listing(), first);
 }
+
+#[test]
+fn export_help_and_a_run_with_nothing_to_read() {
+    let o = run(&["export", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--out",
+        "--table",
+        "--file-size-mb",
+        "--row-group-rows",
+        "Examples:",
+    ] {
+        assert!(help.contains(flag), "export --help lacks {flag}");
+    }
+    // Nothing readable: exit 2, and the earlier export is left as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir
+        .path()
+        .join("out/events/event_date=2026-11-22/part-0000-00000.parquet");
+    std::fs::create_dir_all(keep.parent().unwrap()).unwrap();
+    std::fs::write(&keep, b"earlier").unwrap();
+    let o = run(&[
+        "export",
+        dir.path().join("missing").to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&keep).unwrap(), b"earlier");
+    let o = run(&["export", "x", "--out", "s3://"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
+}
