@@ -117,7 +117,7 @@ fn export_reads_back_in_pyarrow_pandas_duckdb_and_spark() {
     let o = Command::new("python3")
         .arg(&script)
         .arg(&out)
-        .args(["--ip", &iv.address.to_string(), "--at"])
+        .args(["--ip", iv.address.as_ref(), "--at"])
         .arg(at.format("%Y-%m-%d %H:%M:%S+00").to_string())
         .output()
         .unwrap_or_else(|e| panic!("cannot run python3: {e}; {INSTALL}"));
