@@ -441,17 +441,17 @@ impl Write for S3Upload {
                 self.store.bucket, self.key
             )));
         }
-        let room = self.store.part_size - self.buffer.len();
-        let n = buf.len().min(room);
-        self.buffer.extend_from_slice(&buf[..n]);
-        self.bytes += n as u64;
+        // Everything is taken (a part may exceed the part size by one write), so that a
+        // caller using `write` rather than `write_all` cannot lose bytes.
+        self.buffer.extend_from_slice(buf);
+        self.bytes += buf.len() as u64;
         if self.buffer.len() >= self.store.part_size
             && let Err(e) = self.send_part()
         {
             self.failed = true;
             return Err(io::Error::other(e));
         }
-        Ok(n)
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
