@@ -40,6 +40,9 @@ pub enum Command {
     /// Everything in one self-contained HTML file (charts and tables, no network needed).
     #[command(after_long_help = REPORT_EXAMPLES)]
     Report(Box<ReportArgs>),
+    /// Write the tables (events, intervals, ENIs, EC2 calls, subnet usage) as partitioned Parquet.
+    #[command(after_long_help = EXPORT_EXAMPLES)]
+    Export(Box<ExportArgs>),
     /// Simulate ipamd and AWS: write a CloudTrail trail with its ground truth.
     #[command(after_long_help = SIMULATE_EXAMPLES)]
     Simulate(Box<SimulateArgs>),
@@ -165,6 +168,25 @@ Examples:
   # The incident report for one afternoon, opened in any browser, no network needed
   cnitrail report s3://trail/AWSLogs/ --since 2026-11-22T12:00:00Z --until 2026-11-22T18:00:00Z \\
     --subnet-cidr subnet-0abc=10.0.3.0/24 -o incident.html";
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  # A day of a trail bucket into another bucket, for Athena (docs/sql/athena.sql)
+  cnitrail export s3://trail/AWSLogs/ --since 2026-11-21 --until 2026-11-22 \\
+    --out s3://analytics/cnitrail/
+
+  # A local trail into a folder, then DuckDB
+  cnitrail export ./trail --out ./cnitrail-parquet
+  duckdb -c \"SELECT count(*) FROM read_parquet('cnitrail-parquet/events/*/*.parquet', hive_partitioning = true)\"
+
+  # Only the address holdings and the ENI lives, in files of at most about 128 MB
+  cnitrail export ./trail --out ./out --table intervals --table enis --file-size-mb 128
+
+Layout: OUT/<table>/event_date=YYYY-MM-DD/part-0000-00000.parquet, each row on the UTC day of
+its own time. Every file appears whole or not at all (a temporary name and a rename on disk,
+a multipart upload completed at the end on S3); re-running the same export replaces its own
+files and deletes those it no longer writes. Exit status as for scan; nothing is written when
+no input could be read.";
 
 /// How the timeline orders events.
 #[derive(Debug, Args)]
@@ -462,6 +484,69 @@ impl SubnetArgs {
         }
         Ok(out)
     }
+}
+
+/// `cnitrail export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where to write: a directory (created if missing) or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX", help_heading = "Export")]
+    pub out: String,
+    /// A table to write (repeatable; default: all).
+    #[arg(
+        long = "table",
+        value_enum,
+        value_name = "NAME",
+        help_heading = "Export"
+    )]
+    pub tables: Vec<ExportTable>,
+    /// Close a file once it reaches about this many MB (a day is one file unless larger).
+    #[arg(
+        long,
+        value_name = "MB",
+        default_value_t = 256,
+        help_heading = "Export"
+    )]
+    pub file_size_mb: u64,
+    /// Rows per Parquet row group.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1 << 20,
+        help_heading = "Export"
+    )]
+    pub row_group_rows: usize,
+    /// Subnets and their sizes, for the capacity in subnet_usage.
+    #[command(flatten)]
+    pub subnets: SubnetArgs,
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// Print the counts on stderr in this form at the end (json: the scan's, then the export's).
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub stats: StatsFormat,
+    /// No progress bar and no summary lines (errors are still printed).
+    #[arg(long, short = 'q', help_heading = "Output")]
+    pub quiet: bool,
+}
+
+/// `--table` of `cnitrail export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ExportTable {
+    /// The kept events.
+    Events,
+    /// Address and prefix holdings.
+    Intervals,
+    /// ENI lifecycles, one row per attachment.
+    Enis,
+    /// Minutes, APIs and callers with a throttled EC2 call.
+    ThrottledCalls,
+    /// Every EC2 call per minute, API and caller.
+    Ec2Calls,
+    /// Addresses held per subnet and minute.
+    SubnetUsage,
 }
 
 /// Parses a duration flag such as `5m`.

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `cnitrail` binary: formats, exit codes, stderr, atomic output, S3.
 
+mod export;
 mod moto;
 mod shards;
 

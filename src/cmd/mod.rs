@@ -4,6 +4,7 @@ mod churn;
 mod collect;
 mod completions;
 mod exhaustion;
+mod export;
 mod from_parquet;
 mod leaks;
 mod report;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Code> {
         Command::Leaks(args) => leaks::run(*args),
         Command::Throttle(args) => throttle::run(*args),
         Command::Report(args) => report::run(*args),
+        Command::Export(args) => export::run(*args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Completions { shell } => completions::run(shell),
     }

@@ -299,10 +299,8 @@ impl<W: Write> ParquetEventWriter<W> {
 
     /// Starts a Parquet file on `out`.
     pub fn new(out: W) -> PolarsResult<Self> {
-        let writer = ParquetWriter::new(out)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_statistics(StatisticsOptions::full())
-            .batched(&events_schema())?;
+        let schema = events_schema();
+        let writer = parquet_writer(out, &schema).batched(&schema)?;
         Ok(ParquetEventWriter {
             writer,
             batch: Vec::new(),
@@ -535,10 +533,31 @@ pub fn intervals_frame(rows: &[cnitrail_core::timeline::Interval]) -> PolarsResu
 
 /// Writes a whole frame to Parquet (zstd, statistics), for tables that fit in memory.
 pub fn write_parquet(out: impl Write, df: &mut DataFrame) -> PolarsResult<u64> {
+    let schema = df.schema().clone();
+    parquet_writer(out, &schema).finish(df)
+}
+
+/// A Parquet writer with cnitrail's settings for a frame of `schema`: zstd, statistics on
+/// every column, and an `ARROW:schema` key that declares `large_string` and
+/// `large_list<large_string>`.
+///
+/// Why the last: polars' Rust writer embeds the Arrow schema of its newest in-memory types,
+/// `string_view`, and pyarrow 26 then reads the strings as views, which its compute kernels
+/// cannot compare with plain strings (`pc.equal(col, "x")` fails) and pandas cannot convert
+/// in lists (measured; export-and-faults.md §A1). The Parquet column types themselves
+/// (`BYTE_ARRAY (String)`, 3-level `LIST`) are the same either way; Spark, DuckDB and Athena
+/// ignore the key.
+pub fn parquet_writer<W: Write>(out: W, schema: &Schema) -> ParquetWriter<W> {
+    let arrow =
+        polars_parquet::write::schema_to_metadata_key(&schema.to_arrow(CompatLevel::oldest()));
+    let metadata = polars::io::parquet::write::KeyValueMetadata::from_static(vec![(
+        arrow.key,
+        arrow.value.unwrap_or_default(),
+    )]);
     ParquetWriter::new(out)
         .with_compression(ParquetCompression::Zstd(None))
         .with_statistics(StatisticsOptions::full())
-        .finish(df)
+        .with_key_value_metadata(Some(metadata))
 }
 
 /// The ENI lifecycles table (`cnitrail timeline --enis`): one row per attachment of each ENI,

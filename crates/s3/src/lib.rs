@@ -1,6 +1,7 @@
 //! # cnitrail-s3
 //!
-//! Reads CloudTrail trail files straight from S3, as [`cnitrail_core`] sources:
+//! Reads CloudTrail trail files straight from S3, as [`cnitrail_core`] sources, and writes
+//! exported tables back to S3 without ever exposing a half-written object ([`upload`]):
 //!
 //! ```text
 //! s3://bucket/prefix ──▶ S3Objects (lazy ListObjectsV2 walk, key order, layout pruning)
@@ -32,9 +33,11 @@ mod fetch;
 mod list;
 mod plan;
 mod source;
+pub mod upload;
 pub mod uri;
 
 pub use error::S3Error;
 pub use list::S3Objects;
 pub use source::{FALLBACK_REGION, S3Options, S3Source};
+pub use upload::{S3Store, S3Upload, UploadError};
 pub use uri::{S3Uri, is_s3_uri};

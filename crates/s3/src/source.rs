@@ -70,7 +70,7 @@ impl std::fmt::Debug for S3Source {
     }
 }
 
-fn runtime() -> Result<Runtime, S3Error> {
+pub(crate) fn runtime() -> Result<Runtime, S3Error> {
     // Two workers: the work here is waiting on sockets; the cores belong to decoding.
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,6 +78,31 @@ fn runtime() -> Result<Runtime, S3Error> {
         .enable_all()
         .build()
         .map_err(S3Error::Runtime)
+}
+
+/// The client the AWS CLI would build from `opts` (shared by the source and the uploads).
+pub(crate) fn build_client(runtime: &Runtime, opts: &S3Options) -> Client {
+    runtime.block_on(async {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &opts.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &opts.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &opts.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        let mut config = aws_sdk_s3::config::Builder::from(&sdk);
+        if sdk.region().is_none() {
+            config = config.region(Region::from_static(FALLBACK_REGION));
+        }
+        if opts.endpoint_url.is_some() {
+            config = config.force_path_style(true);
+        }
+        Client::from_conf(config.build())
+    })
 }
 
 impl S3Source {
@@ -94,27 +119,7 @@ impl S3Source {
             return Err(S3Error::InvalidEndpoint(url.clone()));
         }
         let runtime = runtime()?;
-        let client = runtime.block_on(async {
-            let mut loader = aws_config::defaults(BehaviorVersion::latest());
-            if let Some(profile) = &opts.profile {
-                loader = loader.profile_name(profile);
-            }
-            if let Some(region) = &opts.region {
-                loader = loader.region(Region::new(region.clone()));
-            }
-            if let Some(url) = &opts.endpoint_url {
-                loader = loader.endpoint_url(url);
-            }
-            let sdk = loader.load().await;
-            let mut config = aws_sdk_s3::config::Builder::from(&sdk);
-            if sdk.region().is_none() {
-                config = config.region(Region::from_static(FALLBACK_REGION));
-            }
-            if opts.endpoint_url.is_some() {
-                config = config.force_path_style(true);
-            }
-            Client::from_conf(config.build())
-        });
+        let client = build_client(&runtime, opts);
         Ok(S3Source::with_runtime(runtime, client, opts))
     }
 

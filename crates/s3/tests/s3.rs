@@ -929,3 +929,145 @@ fn the_object_iterator_can_move_to_another_thread() {
     is_send::<S3Objects>();
     is_send::<S3Source>();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Uploads (cnitrail export): whole objects or nothing.
+
+fn get(bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let c = client(&moto().url);
+    rt().block_on(async {
+        let out = c.get_object().bucket(bucket).key(key).send().await.ok()?;
+        Some(out.body.collect().await.ok()?.into_bytes().to_vec())
+    })
+}
+
+fn pending_uploads(bucket: &str) -> usize {
+    let c = client(&moto().url);
+    rt().block_on(c.list_multipart_uploads().bucket(bucket).send())
+        .unwrap()
+        .uploads()
+        .len()
+}
+
+fn store(bucket: &str, prefix: &str) -> cnitrail_s3::S3Store {
+    let uri = S3Uri::parse(&format!("s3://{bucket}/{prefix}")).unwrap();
+    cnitrail_s3::S3Store::from_client(client(&moto().url), &uri)
+        .unwrap()
+        .with_part_size(cnitrail_s3::upload::MIN_PART_SIZE)
+}
+
+#[test]
+fn uploads_small_objects_in_one_put_and_large_ones_in_parts() {
+    let bucket = "upload-whole";
+    create_bucket(bucket);
+    let s = store(bucket, "out/");
+    let big = random_bytes(12 << 20, 7);
+    within(60, move || {
+        let s = store("upload-whole", "out");
+        let mut u = s.create("t/event_date=2026-11-22/part-0000-00000.parquet");
+        // Odd-sized writes, as the Parquet writer makes them.
+        for chunk in big.chunks(300_001) {
+            u.write_all(chunk).unwrap();
+        }
+        assert_eq!(u.commit().unwrap(), 12 << 20);
+        let mut small = s.create("t/event_date=2026-11-22/part-0000-00001.parquet");
+        small.write_all(b"PAR1 tiny PAR1").unwrap();
+        assert_eq!(small.commit().unwrap(), 14);
+    });
+    assert_eq!(
+        get(
+            bucket,
+            "out/t/event_date=2026-11-22/part-0000-00000.parquet"
+        )
+        .unwrap(),
+        random_bytes(12 << 20, 7)
+    );
+    assert_eq!(
+        get(
+            bucket,
+            "out/t/event_date=2026-11-22/part-0000-00001.parquet"
+        )
+        .unwrap(),
+        b"PAR1 tiny PAR1"
+    );
+    assert_eq!(
+        s.list("t/").unwrap(),
+        [
+            "t/event_date=2026-11-22/part-0000-00000.parquet",
+            "t/event_date=2026-11-22/part-0000-00001.parquet"
+        ]
+    );
+    s.delete("t/event_date=2026-11-22/part-0000-00001.parquet")
+        .unwrap();
+    s.delete("t/never-there").unwrap();
+    assert_eq!(s.list("t/").unwrap().len(), 1);
+    assert_eq!(pending_uploads(bucket), 0);
+}
+
+#[test]
+fn an_upload_that_fails_or_is_dropped_leaves_nothing_under_its_key() {
+    let bucket = "upload-fail";
+    create_bucket(bucket);
+    within(60, || {
+        let s = store("upload-fail", "");
+        // Dropped after two parts were sent (an error elsewhere): aborted, nothing visible.
+        let mut u = s.create("a.parquet");
+        u.write_all(&random_bytes(11 << 20, 1)).unwrap();
+        drop(u);
+        // Its bucket disappears before the last part: Complete fails, nothing visible.
+        let gone = store("upload-fail-missing", "");
+        let mut u = gone.create("b.parquet");
+        let err = u.write_all(&random_bytes(6 << 20, 2)).unwrap_err();
+        assert!(err.to_string().contains("upload-fail-missing"), "{err}");
+        assert!(u.commit().is_err());
+        let mut small = gone.create("c.parquet");
+        small.write_all(b"x").unwrap();
+        let err = small.commit().unwrap_err();
+        assert_eq!(err.operation, "PutObject");
+    });
+    assert!(get(bucket, "a.parquet").is_none());
+    assert_eq!(pending_uploads(bucket), 0);
+}
+
+#[test]
+fn a_killed_writers_multipart_upload_is_aborted_by_the_next_run() {
+    let bucket = "upload-killed";
+    create_bucket(bucket);
+    // What a SIGKILLed writer leaves: an upload begun, a part sent, never completed.
+    let c = client(&moto().url);
+    for key in [
+        "p/t/d/part-0000-00000.parquet",
+        "p/t/d/part-0001-00000.parquet",
+    ] {
+        rt().block_on(async {
+            let up = c
+                .create_multipart_upload()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .unwrap();
+            c.upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(up.upload_id().unwrap())
+                .part_number(1)
+                .body(ByteStream::from(random_bytes(6 << 20, 3)))
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+    assert_eq!(pending_uploads(bucket), 2);
+    let n = within(60, || {
+        store("upload-killed", "p")
+            .abort_uploads("t/", |k| {
+                k.rsplit('/').next().unwrap().starts_with("part-0000-")
+            })
+            .unwrap()
+    });
+    assert_eq!(n, 1);
+    // The other label's upload is not ours to abort.
+    assert_eq!(pending_uploads(bucket), 1);
+    assert!(get(bucket, "p/t/d/part-0000-00000.parquet").is_none());
+}
