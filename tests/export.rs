@@ -446,3 +446,92 @@ fn export_help_and_a_run_with_nothing_to_read() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--out"), "{}", stderr(&o));
 }
+
+#[test]
+fn an_s3_export_killed_mid_write_leaves_only_whole_objects() {
+    let server = moto::server();
+    let bucket = "cli-export-killed";
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("marker");
+    std::fs::write(&marker, b"x").unwrap();
+    server.upload(bucket, &[("marker".into(), marker)]);
+    let trail = simulate(dir.path(), "3", &["--noise-per-second", "3"]);
+    let cut = ["--row-group-rows", "20", "--file-size-mb", "1", "-q"];
+    let reference = dir.path().join("reference");
+    export(&trail, reference.to_str().unwrap(), &cut);
+    let want = parquet_files(&reference);
+    let s3 = |spawn: bool| {
+        let mut c = bin();
+        c.args(["export", trail.to_str().unwrap(), "--out"])
+            .arg(format!("s3://{bucket}/x"))
+            .args(["--endpoint-url", &server.endpoint()])
+            .args(cut)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        if spawn {
+            c.stderr(std::process::Stdio::null());
+        }
+        c
+    };
+    // Every object under x/, downloaded: key → bytes (hex), and the pending uploads.
+    let objects = || -> (BTreeMap<String, Vec<u8>>, u64) {
+        let script = format!(
+            "import boto3, json\n\
+             s3 = boto3.client('s3', endpoint_url={:?}, aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')\n\
+             out = {{}}\n\
+             for page in s3.get_paginator('list_objects_v2').paginate(Bucket={bucket:?}, Prefix='x/'):\n\
+             \x20   for o in page.get('Contents', []):\n\
+             \x20       out[o['Key'][2:]] = s3.get_object(Bucket={bucket:?}, Key=o['Key'])['Body'].read().hex()\n\
+             print(json.dumps({{'objects': out, 'uploads': len(s3.list_multipart_uploads(Bucket={bucket:?}).get('Uploads', []))}}))\n",
+            server.endpoint()
+        );
+        let o = Command::new("python3")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let hex = |s: &str| {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>()
+        };
+        let objects = v["objects"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, b)| (k.clone(), hex(b.as_str().unwrap())))
+            .collect();
+        (objects, v["uploads"].as_u64().unwrap())
+    };
+    let mut child = s3(true).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while objects().0.is_empty() && Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let killed = !child.wait().unwrap().success();
+    let (partial, _) = objects();
+    for (key, bytes) in &partial {
+        assert!(key.ends_with(".parquet"), "{key}");
+        assert_whole(key, bytes);
+    }
+    let o = s3(false).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (after, uploads) = objects();
+    assert_eq!(uploads, 0, "no unfinished multipart upload is left");
+    assert!(
+        after == want,
+        "the re-run's objects are the files of an uninterrupted export"
+    );
+    eprintln!(
+        "killed before the end: {killed}; {} of {} objects were there",
+        partial.len(),
+        want.len()
+    );
+}
