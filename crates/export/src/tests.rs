@@ -61,47 +61,14 @@ fn read(path: &Path) -> DataFrame {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The frame has exactly the listed columns, in order, with their types.
 fn assert_frame_matches(df: &DataFrame, specs: &[ColumnSpec]) {
-    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-    let want: Vec<&str> = specs.iter().map(|c| c.name).collect();
-    assert_eq!(names, want);
-    for c in specs {
-        assert_eq!(
-            df.column(c.name).unwrap().dtype(),
-            &c.dtype.dtype(),
-            "{}",
-            c.name
-        );
-    }
+    cnitrail_frames::check_columns(df, specs).unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// The docs/schema.md section under `heading` lists every column, in order, with its type
-/// (the same check as crates/frames makes for its tables).
 fn assert_documented(heading: &str, specs: &[ColumnSpec]) {
     let doc = include_str!("../../../docs/schema.md");
-    let start = doc
-        .find(heading)
-        .unwrap_or_else(|| panic!("docs/schema.md has no {heading} section"));
-    let section = &doc[start..];
-    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
-    let mut last = 0;
-    for c in specs {
-        let at = section
-            .find(&format!("| `{}` | ", c.name))
-            .unwrap_or_else(|| panic!("{heading} in docs/schema.md lacks column {}", c.name));
-        assert!(at > last, "{heading}: {} out of order", c.name);
-        last = at;
-        let want = match c.dtype {
-            ColumnType::String => "| String |",
-            ColumnType::Int64 => "| Int64 |",
-            ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
-            ColumnType::StringList => "| List(String) |",
-            ColumnType::Boolean => "| Boolean |",
-        };
-        let line = section[at..].lines().next().unwrap_or_default();
-        assert!(line.contains(want), "docs/schema.md: {}: {line}", c.name);
-    }
+    cnitrail_frames::check_documented(doc, heading, specs)
+        .unwrap_or_else(|e| panic!("docs/schema.md: {e}"));
 }
 
 #[test]

@@ -710,76 +710,96 @@ pub fn enis_frame(rows: &[EniRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(rows.len(), columns)
 }
 
-/// Every table against its column list and against docs/schema.md, with one pair of checks.
+/// Checks that `df` has exactly the columns of `specs`, in order, with their types: a table's
+/// schema is a contract (docs/schema.md), and this is how its tests hold it.
+pub fn check_columns(df: &DataFrame, specs: &[ColumnSpec]) -> Result<(), String> {
+    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+    let want: Vec<&str> = specs.iter().map(|c| c.name).collect();
+    if names != want {
+        return Err(format!("columns {names:?}, expected {want:?}"));
+    }
+    for c in specs {
+        let got = df.column(c.name).map_err(|e| e.to_string())?.dtype();
+        if got != &c.dtype.dtype() {
+            return Err(format!("{} is {got}, expected {}", c.name, c.dtype.dtype()));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the section of `doc` (docs/schema.md) under `heading` lists every column of
+/// `specs`, in order, each with its polars type in the table row (`| String |`, ...).
+pub fn check_documented(doc: &str, heading: &str, specs: &[ColumnSpec]) -> Result<(), String> {
+    let start = doc
+        .find(heading)
+        .ok_or_else(|| format!("no {heading} section"))?;
+    let section = &doc[start..];
+    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+    let mut last = 0;
+    for c in specs {
+        let at = section
+            .find(&format!("| `{}` | ", c.name))
+            .ok_or_else(|| format!("{heading} lacks column {}", c.name))?;
+        if at <= last {
+            return Err(format!("{heading} lists {} out of order", c.name));
+        }
+        last = at;
+        let want = match c.dtype {
+            ColumnType::String => "| String |",
+            ColumnType::Int64 => "| Int64 |",
+            ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
+            ColumnType::StringList => "| List(String) |",
+            ColumnType::Boolean => "| Boolean |",
+        };
+        let line = section[at..].lines().next().unwrap_or_default();
+        if !line.contains(want) {
+            return Err(format!("{heading} gives {} another type: {line}", c.name));
+        }
+    }
+    Ok(())
+}
+
+/// Every table against its column list and against docs/schema.md.
 #[cfg(test)]
 mod spec_tests {
     use super::*;
 
-    /// The frame has exactly the listed columns, in order, with their types.
-    fn assert_frame_matches(df: &DataFrame, specs: &[ColumnSpec]) {
-        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-        let want: Vec<&str> = specs.iter().map(|c| c.name).collect();
-        assert_eq!(names, want);
-        for c in specs {
-            assert_eq!(
-                df.column(c.name).unwrap().dtype(),
-                &c.dtype.dtype(),
-                "{}",
-                c.name
-            );
-        }
-    }
+    const DOC: &str = include_str!("../../../docs/schema.md");
 
-    /// The docs/schema.md section under `heading` lists every column, in order, with its type.
-    fn assert_documented(heading: &str, specs: &[ColumnSpec]) {
-        let doc = include_str!("../../../docs/schema.md");
-        let start = doc
-            .find(heading)
-            .unwrap_or_else(|| panic!("docs/schema.md has no {heading} section"));
-        let section = &doc[start..];
-        let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
-        let mut last = 0;
-        for c in specs {
-            let at = section
-                .find(&format!("| `{}` | ", c.name))
-                .unwrap_or_else(|| panic!("{heading} in docs/schema.md lacks column {}", c.name));
-            assert!(
-                at > last,
-                "{heading} in docs/schema.md lists {} out of order",
-                c.name
-            );
-            last = at;
-            let want = match c.dtype {
-                ColumnType::String => "| String |",
-                ColumnType::Int64 => "| Int64 |",
-                ColumnType::TimestampUtc => "| Datetime(µs, UTC) |",
-                ColumnType::StringList => "| List(String) |",
-                ColumnType::Boolean => "| Boolean |",
-            };
-            let line = section[at..].lines().next().unwrap_or_default();
-            assert!(
-                line.contains(want),
-                "docs/schema.md gives {} another type: {line}",
-                c.name
-            );
-        }
+    fn check(df: &DataFrame, heading: &str, specs: &[ColumnSpec]) {
+        check_columns(df, specs).unwrap_or_else(|e| panic!("{heading}: {e}"));
+        check_documented(DOC, heading, specs).unwrap_or_else(|e| panic!("docs/schema.md: {e}"));
     }
 
     #[test]
     fn events_table_matches_its_spec_and_docs() {
-        assert_frame_matches(&events_frame(&[]).unwrap(), EVENT_COLUMNS);
-        assert_documented("## Events", EVENT_COLUMNS);
+        check(&events_frame(&[]).unwrap(), "## Events", EVENT_COLUMNS);
     }
 
     #[test]
     fn intervals_table_matches_its_spec_and_docs() {
-        assert_frame_matches(&intervals_frame(&[]).unwrap(), INTERVAL_COLUMNS);
-        assert_documented("## Intervals", INTERVAL_COLUMNS);
+        check(
+            &intervals_frame(&[]).unwrap(),
+            "## Intervals",
+            INTERVAL_COLUMNS,
+        );
+    }
+
+    #[test]
+    fn the_checks_catch_a_wrong_frame_and_a_wrong_page() {
+        let events = events_frame(&[]).unwrap();
+        assert!(check_columns(&events, INTERVAL_COLUMNS).is_err());
+        let dropped = events.drop("event_name").unwrap();
+        assert!(check_columns(&dropped, EVENT_COLUMNS).is_err());
+        let page = DOC.replace("| `event_name` |", "| `event_nom` |");
+        assert!(check_documented(&page, "## Events", EVENT_COLUMNS).is_err());
+        let page = DOC.replace("| `record_index` | Int64 |", "| `record_index` | String |");
+        assert!(check_documented(&page, "## Events", EVENT_COLUMNS).is_err());
+        assert!(check_documented(DOC, "## No such table", EVENT_COLUMNS).is_err());
     }
 
     #[test]
     fn eni_table_matches_its_spec_and_docs() {
-        assert_frame_matches(&enis_frame(&[]).unwrap(), ENI_COLUMNS);
-        assert_documented("## ENI lifecycles", ENI_COLUMNS);
+        check(&enis_frame(&[]).unwrap(), "## ENI lifecycles", ENI_COLUMNS);
     }
 }
