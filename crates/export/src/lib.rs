@@ -40,8 +40,7 @@
 pub mod store;
 
 use chrono::{DateTime, Utc};
-use cnitrail_core::EventName;
-use cnitrail_core::calls::{CallCountRow, is_throttle};
+use cnitrail_core::calls::CallCountRow;
 use cnitrail_frames::polars::prelude::*;
 use cnitrail_frames::{ColumnSpec, ColumnType};
 use cnitrail_report::exhaustion::{ExhaustionOptions, exhaustion};
@@ -518,16 +517,18 @@ fn prepare(
             }
         }
         Table::Ec2Calls => {
-            let rows = call_rows(input);
+            let rows = input.call_rows();
             Prepared {
                 placement: rows.iter().map(|r| micros(r.minute)).collect(),
                 df: calls_frame(&rows, false).map_err(frame_err)?,
             }
         }
         Table::ThrottledCalls => {
-            let rows: Vec<CallCountRow> = call_rows(input)
-                .into_iter()
+            let rows: Vec<CallCountRow> = input
+                .call_rows()
+                .iter()
                 .filter(|r| r.throttled > 0)
+                .cloned()
                 .collect();
             Prepared {
                 placement: rows.iter().map(|r| micros(r.minute)).collect(),
@@ -555,34 +556,6 @@ fn prepare(
             }
         }
     })
-}
-
-/// The scan's count of every EC2 call; without one (a library caller that did not ask the
-/// scan to count), one call per kept event, as the throttle report does.
-fn call_rows(input: &ReportInput) -> Vec<CallCountRow> {
-    if !input.calls.is_empty() {
-        return input.calls.clone();
-    }
-    input
-        .events
-        .iter()
-        .filter(|e| e.event_name != EventName::CreateSubnet)
-        .map(|e| {
-            let code = e.error_code_raw.as_deref();
-            let minute = e.event_time.timestamp().div_euclid(60) * 60;
-            CallCountRow {
-                minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
-                account: e.account.clone(),
-                region: e.region.clone(),
-                api: e.event_name.as_str().to_string(),
-                caller: e.caller_arn.clone().unwrap_or_else(|| "unknown".into()),
-                actor: e.actor,
-                calls: 1,
-                throttled: u64::from(code.is_some_and(is_throttle)),
-                failed: u64::from(code.is_some()),
-            }
-        })
-        .collect()
 }
 
 /// The `ec2_calls` frame, or with `throttled_table` the `throttled_calls` one (a `node` column).

@@ -2,10 +2,11 @@
 //! pass over the files.
 
 use chrono::{DateTime, Utc};
-use cnitrail_core::calls::CallCountRow;
+use cnitrail_core::calls::{CallCountRow, is_throttle};
 use cnitrail_core::scan::SinkError;
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventName, EventSink};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// An [`EventSink`] that feeds the timeline and keeps the events for the reports (memory grows
@@ -69,6 +70,35 @@ impl ReportInput {
             nodes,
             calls: Vec::new(),
         }
+    }
+
+    /// The scan's count of every EC2 call; without one (the scan was not asked to count), one
+    /// row per kept event, so that the per-minute figures cover at least the ENI calls.
+    pub fn call_rows(&self) -> Cow<'_, [CallCountRow]> {
+        if !self.calls.is_empty() {
+            return Cow::Borrowed(&self.calls);
+        }
+        let rows = self
+            .events
+            .iter()
+            .filter(|e| e.event_name != EventName::CreateSubnet)
+            .map(|e| {
+                let code = e.error_code_raw.as_deref();
+                let minute = e.event_time.timestamp().div_euclid(60) * 60;
+                CallCountRow {
+                    minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
+                    account: e.account.clone(),
+                    region: e.region.clone(),
+                    api: e.event_name.as_str().to_string(),
+                    caller: e.caller_arn.clone().unwrap_or_else(|| "unknown".into()),
+                    actor: e.actor,
+                    calls: 1,
+                    throttled: u64::from(code.is_some_and(is_throttle)),
+                    failed: u64::from(code.is_some()),
+                }
+            })
+            .collect();
+        Cow::Owned(rows)
     }
 
     /// Adds the scan's count of every EC2 call (`ScanSummary::calls`).

@@ -10,10 +10,8 @@
 use crate::table::TableBuilder;
 use crate::{ReportError, ReportInput};
 use chrono::{DateTime, Duration, Utc};
-use cnitrail_core::calls::{CallCountRow, is_throttle};
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Options of the throttle report.
@@ -90,34 +88,6 @@ fn source(input: &ReportInput) -> &'static str {
     }
 }
 
-/// Per-minute rows: the scan's count, else one row per kept event.
-fn call_rows(input: &ReportInput) -> Cow<'_, [CallCountRow]> {
-    if !input.calls.is_empty() {
-        return Cow::Borrowed(&input.calls);
-    }
-    let rows: Vec<CallCountRow> = input
-        .events
-        .iter()
-        .filter(|e| e.event_name != EventName::CreateSubnet)
-        .map(|e| {
-            let minute = e.event_time.timestamp().div_euclid(60) * 60;
-            let code = e.error_code_raw.as_deref();
-            CallCountRow {
-                minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
-                account: e.account.clone(),
-                region: e.region.clone(),
-                api: e.event_name.as_str().to_string(),
-                caller: e.caller_arn.clone().unwrap_or_else(|| "unknown".into()),
-                actor: e.actor,
-                calls: 1,
-                throttled: u64::from(code.is_some_and(is_throttle)),
-                failed: u64::from(code.is_some()),
-            }
-        })
-        .collect();
-    Cow::Owned(rows)
-}
-
 /// (minute, account, region, API), borrowed from the rows: the rows are many and the keys few.
 type Cell<'a> = (DateTime<Utc>, Option<&'a str>, Option<&'a str>, &'a str);
 
@@ -148,7 +118,7 @@ pub fn node_of_caller(caller: &str) -> Option<&str> {
 
 /// Builds the report.
 pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Throttle, ReportError> {
-    let rows = call_rows(input);
+    let rows = input.call_rows();
     let source = source(input);
     let mut cells: BTreeMap<Cell, MinuteAcc> = BTreeMap::new();
     for r in rows.iter() {
