@@ -6,7 +6,6 @@ use crate::exit::Code;
 use anyhow::{Context, Result};
 use cnitrail_export::{ExportOptions, ExportSummary, Table, Target, export};
 use cnitrail_report::exhaustion::ExhaustionOptions;
-use cnitrail_s3::S3Options;
 
 pub fn run(args: ExportArgs) -> Result<Code> {
     let target = Target::parse(&args.out).context("--out")?;
@@ -28,7 +27,7 @@ pub fn run(args: ExportArgs) -> Result<Code> {
     };
     // Set up the target before the scan, so that a bad destination fails at once.
     let store = target
-        .open(&s3_options(&args.input))
+        .open(&super::scan::s3_options(&args.input))
         .with_context(|| format!("cannot write to {target}"))?;
     let output = OutputArgs {
         format: None,
@@ -68,20 +67,6 @@ fn table(t: ExportTable) -> Table {
         ExportTable::ThrottledCalls => Table::ThrottledCalls,
         ExportTable::Ec2Calls => Table::Ec2Calls,
         ExportTable::SubnetUsage => Table::SubnetUsage,
-    }
-}
-
-/// The client for an `s3://` target, from the same AWS flags as the input's.
-fn s3_options(input: &InputArgs) -> S3Options {
-    S3Options {
-        profile: input.aws.profile.clone(),
-        region: input
-            .aws
-            .bucket_region
-            .clone()
-            .or_else(|| input.region.first().cloned()),
-        endpoint_url: input.aws.endpoint_url.clone(),
-        ..S3Options::default()
     }
 }
 

@@ -111,9 +111,10 @@ fn connect_s3(input: &InputArgs) -> Result<Option<S3Source>> {
     s3_source(input).map(Some)
 }
 
-/// An S3 client with the input's AWS options.
-pub(super) fn s3_source(input: &InputArgs) -> Result<S3Source> {
-    let opts = S3Options {
+/// The S3 client options the AWS flags ask for: the bucket's region is `--bucket-region`, else
+/// the first `--region`.
+pub(super) fn s3_options(input: &InputArgs) -> S3Options {
+    S3Options {
         profile: input.aws.profile.clone(),
         region: input
             .aws
@@ -123,8 +124,12 @@ pub(super) fn s3_source(input: &InputArgs) -> Result<S3Source> {
         endpoint_url: input.aws.endpoint_url.clone(),
         concurrency: input.aws.concurrency.max(1),
         ..S3Options::default()
-    };
-    S3Source::connect(&opts).context("cannot set up the S3 client")
+    }
+}
+
+/// An S3 client with the input's AWS options.
+pub(super) fn s3_source(input: &InputArgs) -> Result<S3Source> {
+    S3Source::connect(&s3_options(input)).context("cannot set up the S3 client")
 }
 
 type Objects<'a> = Box<dyn Iterator<Item = Result<InputObject, SourceError>> + 'a>;
