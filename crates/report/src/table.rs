@@ -72,15 +72,13 @@ impl TableBuilder {
         name: &str,
         values: impl IntoIterator<Item = Vec<String>>,
     ) -> Self {
-        let series: Vec<Series> = values
-            .into_iter()
-            .map(|v| Series::new(PlSmallStr::EMPTY, v))
-            .collect();
-        let mut list = Series::new(name.into(), series);
-        if list.is_empty() {
-            list = Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)));
+        // One builder for the whole column: a Series per row was most of the time of a
+        // table with thousands of rows.
+        let mut b = ListStringChunkedBuilder::new(name.into(), self.height, self.height * 2);
+        for row in values {
+            b.append_values_iter(row.iter().map(String::as_str));
         }
-        self.columns.push(list.into_column());
+        self.columns.push(b.finish().into_series().into_column());
         self
     }
 

@@ -10,6 +10,7 @@
 use crate::table::TableBuilder;
 use crate::{ReportError, ReportInput};
 use chrono::{DateTime, Duration, Utc};
+use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
 use std::collections::{BTreeMap, HashMap};
@@ -96,7 +97,8 @@ struct MinuteAcc<'a> {
     calls: u64,
     throttled: u64,
     cni_calls: u64,
-    by_caller: BTreeMap<&'a str, (u64, u64)>,
+    /// (caller, calls, throttled), in caller order.
+    by_caller: Vec<(&'a str, (u64, u64))>,
 }
 
 /// One caller's calls over the input.
@@ -118,24 +120,64 @@ pub fn node_of_caller(caller: &str) -> Option<&str> {
 
 /// Builds the report.
 pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Throttle, ReportError> {
-    let rows = input.call_rows();
+    let mut rows = input.call_rows();
+    // The scan's counts come sorted by minute, account, region, API and caller; grouping runs
+    // of equal keys is then all it takes (a map over every row was most of this report's time).
+    let key = |r: &CallCountRow| {
+        (
+            r.minute,
+            r.account.clone(),
+            r.region.clone(),
+            r.api.clone(),
+            r.caller.clone(),
+        )
+    };
+    let sorted = rows.windows(2).all(|w| {
+        (
+            w[0].minute,
+            &w[0].account,
+            &w[0].region,
+            &w[0].api,
+            &w[0].caller,
+        ) <= (
+            w[1].minute,
+            &w[1].account,
+            &w[1].region,
+            &w[1].api,
+            &w[1].caller,
+        )
+    });
+    if !sorted {
+        rows.to_mut().sort_by_cached_key(key);
+    }
     let source = source(input);
-    let mut cells: BTreeMap<Cell, MinuteAcc> = BTreeMap::new();
+    let mut cells: Vec<(Cell, MinuteAcc)> = Vec::new();
     for r in rows.iter() {
-        let acc = cells
-            .entry((r.minute, r.account.as_deref(), r.region.as_deref(), &r.api))
-            .or_default();
+        let cell: Cell = (r.minute, r.account.as_deref(), r.region.as_deref(), &r.api);
+        if cells.last().is_none_or(|(c, _)| *c != cell) {
+            cells.push((cell, MinuteAcc::default()));
+        }
+        let Some((_, acc)) = cells.last_mut() else {
+            continue;
+        };
         acc.calls += r.calls;
         acc.throttled += r.throttled;
         if r.actor == Actor::Cni {
             acc.cni_calls += r.calls;
         }
-        let c = acc.by_caller.entry(&r.caller).or_default();
-        c.0 += r.calls;
-        c.1 += r.throttled;
+        match acc.by_caller.last_mut() {
+            Some((caller, (calls, throttled))) if *caller == r.caller => {
+                *calls += r.calls;
+                *throttled += r.throttled;
+            }
+            _ => acc.by_caller.push((&r.caller, (r.calls, r.throttled))),
+        }
     }
-    let throttled_cells: Vec<(&Cell, &MinuteAcc)> =
-        cells.iter().filter(|(_, a)| a.throttled > 0).collect();
+    let throttled_cells: Vec<(&Cell, &MinuteAcc)> = cells
+        .iter()
+        .filter(|(_, a)| a.throttled > 0)
+        .map(|(c, a)| (c, a))
+        .collect();
 
     // Bursts: consecutive throttled minutes per account, region and API.
     type RunKey<'a> = (Option<&'a str>, Option<&'a str>, &'a str);
@@ -190,7 +232,7 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
 
     // Shares per caller, over the whole input and within throttled minutes.
     let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
-    let mut shares: BTreeMap<&str, Share> = BTreeMap::new();
+    let mut shares: HashMap<&str, Share> = HashMap::new();
     for r in rows.iter() {
         let s = shares.entry(&r.caller).or_insert(Share {
             actor: r.actor,
@@ -353,26 +395,35 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     })
 }
 
-/// What makes two requests "the same": caller, call, ENI, and what was asked for.
-fn fingerprint(e: &EniEvent) -> (Option<&str>, EventName, Option<&str>, String) {
-    let asked = format!(
-        "{:?}/{:?}/{:?}/{:?}/{}/{}",
-        e.requested_ipv4_count,
-        e.requested_ipv4_prefix_count,
-        e.requested_ipv6_count,
-        e.requested_ipv6_prefix_count,
-        if e.error_code.is_none() {
-            String::new()
-        } else {
-            e.private_ips.join(" ")
-        },
-        e.ipv4_prefixes.join(" "),
-    );
+/// What makes two requests "the same": caller, call, ENI, and what was asked for (the
+/// addresses named, for a failed call, since its response names none).
+type Fingerprint<'a> = (
+    Option<&'a str>,
+    EventName,
+    Option<&'a str>,
+    [Option<i64>; 4],
+    &'a [String],
+    &'a [String],
+);
+
+fn fingerprint(e: &EniEvent) -> Fingerprint<'_> {
+    let named: &[String] = if e.error_code.is_some() {
+        &e.private_ips
+    } else {
+        &[]
+    };
     (
         e.caller_arn.as_deref(),
         e.event_name,
         e.eni_id.as_deref(),
-        asked,
+        [
+            e.requested_ipv4_count,
+            e.requested_ipv4_prefix_count,
+            e.requested_ipv6_count,
+            e.requested_ipv6_prefix_count,
+        ],
+        named,
+        &e.ipv4_prefixes,
     )
 }
 
