@@ -1,6 +1,6 @@
 //! `cnitrail churn`: the churn report.
 
-use super::collect::{collect, emit};
+use super::collect::{collect, emit, exit_without_freeing};
 use crate::cli::{ChurnArgs, ChurnBy, duration};
 use crate::exit::Code;
 use anyhow::Result;
@@ -19,5 +19,6 @@ pub fn run(args: ChurnArgs) -> Result<Code> {
     };
     let (input, summary) = collect(&args.input, &args.output, &args.order, args.all_calls)?;
     let df = churn(&input, &options)?;
+    exit_without_freeing(input);
     emit(&args.output, &df, &summary)
 }

@@ -31,6 +31,13 @@ pub(super) fn collect(
     Ok((collector.finish().with_calls(calls), summary))
 }
 
+/// Ends a command's use of its input without freeing it piece by piece: the process exits
+/// right after, and returning a million small allocations to the allocator one by one took
+/// a tenth of a second on the benchmark corpus (5 % of a report's time).
+pub(super) fn exit_without_freeing(input: ReportInput) {
+    std::mem::forget(input);
+}
+
 /// Writes `df` where and how `output` says, then the scan's counts; returns the exit code.
 pub(super) fn emit(output: &OutputArgs, df: &DataFrame, summary: &ScanSummary) -> Result<Code> {
     let dest = Destination::new(output.output.as_deref());

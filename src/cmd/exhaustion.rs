@@ -1,6 +1,6 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
-use super::collect::{collect, emit_view, write_sections};
+use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ExhaustionArgs, ExhaustionTable, duration};
 use crate::exit::Code;
 use crate::rows::sanitize;
@@ -18,6 +18,7 @@ pub fn run(args: ExhaustionArgs) -> Result<Code> {
     };
     let (input, summary) = collect(&args.input, &args.output, &args.order, false)?;
     let report = exhaustion(&input, &options)?;
+    exit_without_freeing(input);
     if report.first_failures.is_empty() && !args.output.quiet {
         eprintln!("cnitrail: no subnet-exhaustion error in this input");
     }

@@ -1,6 +1,6 @@
 //! `cnitrail export`: one scan, then every table as day-partitioned Parquet on disk or S3.
 
-use super::collect::{collect, finish};
+use super::collect::{collect, exit_without_freeing, finish};
 use crate::cli::{ExportArgs, ExportTable, InputArgs, OutputArgs, StatsFormat};
 use crate::exit::Code;
 use anyhow::{Context, Result};
@@ -44,6 +44,7 @@ pub fn run(args: ExportArgs) -> Result<Code> {
     }
     let summary = export(&input, store.as_ref(), &options)
         .with_context(|| format!("exporting to {target}"))?;
+    exit_without_freeing(input);
     print_summary(&summary, args.stats, args.quiet)?;
     Ok(code)
 }

@@ -1,6 +1,6 @@
 //! `cnitrail leaks`: the CNI's ENIs left idle.
 
-use super::collect::{collect, emit};
+use super::collect::{collect, emit, exit_without_freeing};
 use crate::cli::{LeaksArgs, duration};
 use crate::exit::Code;
 use anyhow::Result;
@@ -9,6 +9,7 @@ pub fn run(args: LeaksArgs) -> Result<Code> {
     let grace = duration("--grace", &args.grace)?;
     let (input, summary) = collect(&args.input, &args.output, &args.order, false)?;
     let df = cnitrail_report::leaks::leaks(&input, grace)?;
+    exit_without_freeing(input);
     if df.height() == 0 && !args.output.quiet {
         eprintln!(
             "cnitrail: no ENI of the CNI sat idle longer than {} in this input",

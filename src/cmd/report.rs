@@ -1,6 +1,6 @@
 //! `cnitrail report`: the incident in one offline HTML file.
 
-use super::collect::{collect, finish};
+use super::collect::{collect, exit_without_freeing, finish};
 use crate::cli::{OutputArgs, ReportArgs, duration};
 use crate::exit::Code;
 use anyhow::{Context, Result};
@@ -43,6 +43,7 @@ pub fn run(args: ReportArgs) -> Result<Code> {
         )),
     });
     let page = html_report(&input, &options)?;
+    exit_without_freeing(input);
     cnitrail_html::write(&page, &args.output)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     finish(&output, &summary)

@@ -1,6 +1,6 @@
 //! `cnitrail throttle`: when EC2 refused calls, and who was calling.
 
-use super::collect::{collect, emit_view, write_sections};
+use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ThrottleArgs, ThrottleTable, duration};
 use crate::exit::Code;
 use anyhow::Result;
@@ -15,6 +15,7 @@ pub fn run(args: ThrottleArgs) -> Result<Code> {
     };
     let (input, summary) = collect(&args.input, &args.output, &args.order, true)?;
     let report = throttle(&input, &options)?;
+    exit_without_freeing(input);
     if report.burst_list.is_empty() && !args.output.quiet {
         eprintln!("cnitrail: no throttled EC2 call in this input");
     }
