@@ -25,14 +25,14 @@ fn input() -> &'static ReportInput {
         sc.nodes.initial = 3;
         scenario::run(&sc, dir.path()).expect("simulation");
         let objects = expand(&[dir.path().join("trail")], &NameFilter::default());
-        let mut collector = Collector::new(TimelineBuilder::new());
         let options = ScanOptions {
             count_calls: true,
             ..ScanOptions::default()
         };
-        let summary = scan(objects, &options, &mut collector, &mut Quiet).unwrap();
+        let (input, summary) =
+            Collector::scan(objects, &options, TimelineBuilder::new(), &mut Quiet).unwrap();
         assert!(summary.clean(), "{summary:?}");
-        collector.finish().with_calls(summary.calls.rows())
+        input
     })
 }
 

@@ -2,8 +2,10 @@
 //! pass over the files.
 
 use chrono::{DateTime, Utc};
+use cnitrail_core::ScanSummary;
 use cnitrail_core::calls::{CallCountRow, is_throttle};
-use cnitrail_core::scan::SinkError;
+use cnitrail_core::scan::{Observer, ScanError, ScanOptions, SinkError};
+use cnitrail_core::source::{InputObject, SourceError};
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventName, EventSink};
 use std::borrow::Cow;
@@ -24,6 +26,23 @@ impl Collector {
             builder,
             events: Vec::new(),
         }
+    }
+
+    /// Scans `objects` into a report input in one call: the events, the timeline `builder`
+    /// makes of them, and the count of every EC2 call when `options` asks for it.
+    pub fn scan<I>(
+        objects: I,
+        options: &ScanOptions,
+        builder: TimelineBuilder,
+        observer: &mut dyn Observer,
+    ) -> Result<(ReportInput, ScanSummary), ScanError>
+    where
+        I: IntoIterator<Item = Result<InputObject, SourceError>>,
+    {
+        let mut collector = Collector::new(builder);
+        let mut summary = cnitrail_core::scan::scan(objects, options, &mut collector, observer)?;
+        let calls = std::mem::take(&mut summary.calls).rows();
+        Ok((collector.finish().with_calls(calls), summary))
     }
 
     /// Builds the timeline and the report input (the two orderings run side by side).
