@@ -2,7 +2,7 @@
 //! to docs/schema.md, file sizing, byte-identical re-runs and the clean-up of stale files.
 
 use super::*;
-use cnitrail_core::scan::{Quiet, ScanOptions, scan};
+use cnitrail_core::scan::{Quiet, ScanOptions};
 use cnitrail_core::source::local::{NameFilter, expand};
 use cnitrail_core::timeline::TimelineBuilder;
 use cnitrail_report::Collector;

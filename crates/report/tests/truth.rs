@@ -3,7 +3,7 @@
 //! simulator and cnitrail meet only through the files it writes.
 
 use chrono::{DateTime, Duration, Utc};
-use cnitrail_core::scan::{Quiet, ScanOptions, scan};
+use cnitrail_core::scan::{Quiet, ScanOptions};
 use cnitrail_core::source::local::{NameFilter, expand};
 use cnitrail_core::timeline::TimelineBuilder;
 use cnitrail_frames::polars::prelude::*;
