@@ -29,15 +29,24 @@ pub struct HtmlOptions {
 
 /// Builds the page's content.
 pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report, ReportError> {
-    let ex = exhaustion(input, &options.exhaustion)?;
-    let th = throttle(input, &ThrottleOptions::default())?;
     let everything = ChurnOptions {
         by: By::Node,
         every: Duration::days(100_000),
         ..ChurnOptions::default()
     };
-    let churn_df = churn(input, &everything)?;
-    let leaks = find_leaks(input, options.leak_grace.unwrap_or(Duration::minutes(5)));
+    let grace = options.leak_grace.unwrap_or(Duration::minutes(5));
+    // The reports only read the input: the throttle tables (the longest) beside the others.
+    let (th, (ex, churn_df, leaks)) = rayon::join(
+        || throttle(input, &ThrottleOptions::default()),
+        || {
+            (
+                exhaustion(input, &options.exhaustion),
+                churn(input, &everything),
+                find_leaks(input, grace),
+            )
+        },
+    );
+    let (th, ex, churn_df) = (th?, ex?, churn_df?);
     let span = input.span();
 
     // EC2 calls per node: from the scan's count of every call when it was taken (node-role
@@ -159,10 +168,7 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
         }
     }
     if !leaks.is_empty() {
-        tables.push(table(
-            "Leaked ENIs",
-            &crate::leaks::leaks(input, options.leak_grace.unwrap_or(Duration::minutes(5)))?,
-        )?);
+        tables.push(table("Leaked ENIs", &crate::leaks::leaks(input, grace)?)?);
     }
     Ok(Report {
         title: if options.title.is_empty() {

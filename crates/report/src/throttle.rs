@@ -120,6 +120,34 @@ pub fn node_of_caller(caller: &str) -> Option<&str> {
 
 /// Builds the report.
 pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Throttle, ReportError> {
+    // The per-minute tables read the call counts, the storms and retries the events: the two
+    // halves share nothing, so they run on both cores.
+    let (calls, (storms, retries)) = rayon::join(
+        || call_tables(input),
+        || (storms(input, options), retries(input, options)),
+    );
+    let calls = calls?;
+    Ok(Throttle {
+        minutes: calls.minutes,
+        bursts: calls.bursts,
+        shares: calls.shares,
+        storms: storms?,
+        retries: retries?,
+        series: calls.series,
+        burst_list: calls.burst_list,
+    })
+}
+
+/// The tables built from the call counts.
+struct CallTables {
+    minutes: DataFrame,
+    bursts: DataFrame,
+    shares: DataFrame,
+    series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>>,
+    burst_list: Vec<Burst>,
+}
+
+fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
     let mut rows = input.call_rows();
     // The scan's counts come sorted by minute, account, region, API and caller; grouping runs
     // of equal keys is then all it takes (a map over every row was most of this report's time).
@@ -382,14 +410,10 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
                 .map(|(_, s)| pct(s.in_throttled_minutes, in_throttled)),
         )
         .build()?;
-    let storms = storms(input, options)?;
-    let retries = retries(input, options)?;
-    Ok(Throttle {
+    Ok(CallTables {
         minutes,
         bursts: bursts_df,
         shares: shares_df,
-        storms,
-        retries,
         series,
         burst_list: bursts,
     })
