@@ -10,7 +10,7 @@
 #   CARGO_TARGET_DIR  build directory                      [$HOME/.cache/cnitrail-target]
 #   CNITRAIL_BIN      use this cnitrail binary; nothing is built
 #   SEED              simulate --seed                      [1]
-#   REPEAT            runs of each timed step; the best is kept [3]
+#   REPEAT            rounds of all the steps; each step's best is kept [3]
 #
 # Timings are wall-clock with a warm page cache; peak RSS from /usr/bin/time.
 set -euo pipefail
@@ -46,33 +46,34 @@ TRAIL="$CORPUS/trail"
 find "$TRAIL" -type f -print0 | xargs -0 cat >/dev/null
 GZ_MB=$(du -sm "$TRAIL" | cut -f1)
 
-# Runs a step REPEAT times; prints the best wall time, the CPU time (user + sys) and peak RSS
-# of that run. CPU time is the steadier figure on a shared machine.
-best() { # name, command...
+# Runs one step once; prints its wall time, CPU time (user + sys) and peak RSS. CPU time is the
+# steadier figure on a shared machine.
+run_once() { # name, command...
     local name="$1"; shift
-    local best="" cpu="" rss="" r w u s m
-    for r in $(seq 1 "$REPEAT"); do
-        /usr/bin/time -f "%e %U %S %M" -o "$WORKDIR/time" "$@" >/dev/null 2>"$WORKDIR/$name.err" || {
-            echo "!! $name failed:" >&2; cat "$WORKDIR/$name.err" >&2; exit 1; }
-        read -r w u s m <"$WORKDIR/time"
-        if [[ -z "$best" ]] || python3 -c "import sys; sys.exit(0 if $w < $best else 1)"; then
-            best=$w; cpu=$(python3 -c "print(round($u + $s, 2))"); rss=$m
-        fi
-    done
-    echo "$best $cpu $rss"
+    local w u s m
+    /usr/bin/time -f "%e %U %S %M" -o "$WORKDIR/time" "$@" >/dev/null 2>"$WORKDIR/$name.err" || {
+        echo "!! $name failed:" >&2; cat "$WORKDIR/$name.err" >&2; exit 1; }
+    read -r w u s m <"$WORKDIR/time"
+    echo "$w $(python3 -c "print(round($u + $s, 2))") $m"
 }
 
 declare -A WALL CPU RSS
 steps=(scan churn exhaustion leaks throttle report)
-for s in "${steps[@]}"; do
-    case $s in
-        scan) cmd=("$BIN" scan "$TRAIL" -o /dev/null -q) ;;
-        report) cmd=("$BIN" report "$TRAIL" -o "$WORKDIR/report.html" -q) ;;
-        *) cmd=("$BIN" "$s" "$TRAIL" -o /dev/null -q --format jsonl) ;;
-    esac
-    read -r w c m < <(best "$s" "${cmd[@]}")
-    WALL[$s]=$w; CPU[$s]=$c; RSS[$s]=$m
-    echo "$s: $w s wall, $c s CPU, peak RSS $((m / 1024)) MB"
+# Rounds of every step in turn, best of REPEAT per step: a slow phase of a shared host then
+# touches every command alike instead of one of them.
+for r in $(seq 1 "$REPEAT"); do
+    for s in "${steps[@]}"; do
+        case $s in
+            scan) cmd=("$BIN" scan "$TRAIL" -o /dev/null -q) ;;
+            report) cmd=("$BIN" report "$TRAIL" -o "$WORKDIR/report.html" -q) ;;
+            *) cmd=("$BIN" "$s" "$TRAIL" -o /dev/null -q --format jsonl) ;;
+        esac
+        read -r w c m < <(run_once "$s" "${cmd[@]}")
+        if [[ -z "${WALL[$s]:-}" ]] || python3 -c "import sys; sys.exit(0 if $w < ${WALL[$s]} else 1)"; then
+            WALL[$s]=$w; CPU[$s]=$c; RSS[$s]=$m
+        fi
+    done
+    echo "round $r: $(for s in "${steps[@]}"; do printf '%s %s s  ' "$s" "${WALL[$s]}"; done)"
 done
 
 echo
