@@ -14,6 +14,7 @@ use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 
 /// Options of the throttle report.
 #[derive(Debug, Clone, Copy)]
@@ -260,7 +261,9 @@ fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
 
     // Shares per caller, over the whole input and within throttled minutes.
     let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
-    let mut shares: HashMap<&str, Share> = HashMap::new();
+    // Caller text comes from the records: a randomly seeded hasher, like the standard one, but
+    // several times faster on 40 k callers.
+    let mut shares: HashMap<&str, Share, foldhash::quality::RandomState> = HashMap::default();
     for r in rows.iter() {
         let s = shares.entry(&r.caller).or_insert(Share {
             actor: r.actor,
@@ -452,31 +455,50 @@ fn fingerprint(e: &EniEvent) -> Fingerprint<'_> {
 }
 
 fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, ReportError> {
-    let mut groups: HashMap<_, Vec<&EniEvent>> = HashMap::new();
-    for e in &input.events {
-        if e.event_name == EventName::CreateSubnet {
+    // Most requests are never repeated. Sorting one 64-bit hash per event finds the few that
+    // are far sooner than a map keyed by the fingerprints' strings (the map was most of this
+    // report's time after the scan). The hash only groups: fingerprints are compared in full.
+    let hasher = foldhash::quality::RandomState::default();
+    let events: Vec<&EniEvent> = input
+        .events
+        .iter()
+        .filter(|e| e.event_name != EventName::CreateSubnet)
+        .collect();
+    let mut keyed: Vec<(u64, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (hasher.hash_one(fingerprint(e)), i))
+        .collect();
+    // Within one hash the indices ascend, so each group stays in time order.
+    keyed.sort_unstable();
+    let mut found: Vec<Vec<&EniEvent>> = Vec::new();
+    for same_hash in keyed.chunk_by(|a, b| a.0 == b.0) {
+        if same_hash.len() < options.storm_min {
             continue;
         }
-        groups.entry(fingerprint(e)).or_default().push(e);
-    }
-    let mut found: Vec<Vec<&EniEvent>> = Vec::new();
-    for list in groups.values() {
-        // Events are in time order already; cut where the gap exceeds the storm gap.
-        let mut run: Vec<&EniEvent> = Vec::new();
-        for e in list {
-            if run
-                .last()
-                .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
-            {
-                if run.len() >= options.storm_min {
-                    found.push(std::mem::take(&mut run));
+        let mut rest: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
+        while let Some(first) = rest.first() {
+            let want = fingerprint(first);
+            let (group, other): (Vec<&EniEvent>, Vec<&EniEvent>) =
+                rest.iter().partition(|e| fingerprint(e) == want);
+            rest = other;
+            // Cut where the gap exceeds the storm gap.
+            let mut run: Vec<&EniEvent> = Vec::new();
+            for e in group {
+                if run
+                    .last()
+                    .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
+                {
+                    if run.len() >= options.storm_min {
+                        found.push(std::mem::take(&mut run));
+                    }
+                    run.clear();
                 }
-                run.clear();
+                run.push(e);
             }
-            run.push(e);
-        }
-        if run.len() >= options.storm_min {
-            found.push(run);
+            if run.len() >= options.storm_min {
+                found.push(run);
+            }
         }
     }
     found.sort_by(|a, b| (a[0].event_time, &a[0].event_id).cmp(&(b[0].event_time, &b[0].event_id)));
@@ -538,14 +560,13 @@ fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, 
                 continue;
             }
             // Calls of one second have no order (facts §7): the retry may sort before it.
-            let retry = list
+            // The list is in time order: the candidates start at the failed call's second.
+            let from = list.partition_point(|r| r.event_time < failed.event_time);
+            let retry = list[from..]
                 .iter()
                 .enumerate()
-                .filter(|(j, r)| {
-                    *j != i
-                        && r.event_time >= failed.event_time
-                        && r.event_time - failed.event_time <= options.retry_window
-                })
+                .take_while(|(_, r)| r.event_time - failed.event_time <= options.retry_window)
+                .filter(|(j, _)| from + j != i)
                 .map(|(_, r)| r)
                 .find(|r| {
                     r.caller_arn == failed.caller_arn
