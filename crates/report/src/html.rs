@@ -51,10 +51,10 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
 
     // EC2 calls per node: from the scan's count of every call when it was taken (node-role
     // callers), else the ENI calls kept.
-    let mut ec2_calls: BTreeMap<String, u64> = BTreeMap::new();
+    let mut ec2_calls: BTreeMap<&str, u64> = BTreeMap::new();
     for r in &input.calls {
         if let Some(node) = node_of_caller(&r.caller) {
-            *ec2_calls.entry(node.to_string()).or_default() += r.calls;
+            *ec2_calls.entry(node).or_default() += r.calls;
         }
     }
     let nodes = texts(&churn_df, "node")?;
@@ -69,7 +69,7 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
             let node = node?;
             Some(NodeChurn {
                 ec2_calls: ec2_calls
-                    .get(&node)
+                    .get(node.as_str())
                     .copied()
                     .unwrap_or(c.unwrap_or(0) as u64),
                 node,
