@@ -67,16 +67,19 @@ impl TableBuilder {
         self
     }
 
-    pub(crate) fn list(
-        mut self,
-        name: &str,
-        values: impl IntoIterator<Item = Vec<String>>,
-    ) -> Self {
+    pub(crate) fn list<R, S>(mut self, name: &str, values: impl IntoIterator<Item = R>) -> Self
+    where
+        R: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
         // One builder for the whole column: a Series per row was most of the time of a
-        // table with thousands of rows.
+        // table with thousands of rows. Rows may borrow their text (no copy per value).
         let mut b = ListStringChunkedBuilder::new(name.into(), self.height, self.height * 2);
+        let mut row_values: Vec<S> = Vec::new();
         for row in values {
-            b.append_values_iter(row.iter().map(String::as_str));
+            row_values.clear();
+            row_values.extend(row);
+            b.append_values_iter(row_values.iter().map(AsRef::as_ref));
         }
         self.columns.push(b.finish().into_series().into_column());
         self

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
 
 /// Options of the throttle report.
@@ -483,15 +483,19 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         if same_hash.len() < options.storm_min {
             continue;
         }
-        let mut rest: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
-        while let Some(first) = rest.first() {
-            let want = fingerprint(first);
-            let (group, other): (Vec<&EniEvent>, Vec<&EniEvent>) =
-                rest.iter().partition(|e| fingerprint(e) == want);
-            rest = other;
+        // One ENI's calls can come from many callers (IRSA sessions are renamed at every
+        // refresh): sort by the whole fingerprint, stably so that each group stays in time
+        // order. (Hashing whole fingerprints instead was slower: the time goes to reaching the
+        // events, scattered in memory, not to comparing them.)
+        let mut same: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
+        same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
+        for group in same.chunk_by(|a, b| fingerprint(a) == fingerprint(b)) {
+            if group.len() < options.storm_min {
+                continue;
+            }
             // Cut where the gap exceeds the storm gap.
             let mut run: Vec<&EniEvent> = Vec::new();
-            for e in group {
+            for &e in group {
                 if run
                     .last()
                     .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
@@ -537,33 +541,44 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
             "event_ids",
             found
                 .iter()
-                .map(|r| r.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>()),
+                .map(|r| r.iter().map(|e| e.event_id.as_str())),
         )
         .build()
 }
 
 /// ipamd's fallback after a failed bulk assign: the same ENI asked for one address.
+/// A failed bulk assign that ipamd follows with count=1. A throttled call is retried by the
+/// SDK with the same count (one record per attempt), not by ipamd with count 1 (facts §5).
+fn may_be_retried(e: &EniEvent) -> bool {
+    let bulk = e.requested_ipv4_count.is_some_and(|n| n > 1)
+        || e.requested_ipv4_prefix_count.is_some_and(|n| n > 1);
+    let throttled = e.error_code.as_deref() == Some("RequestLimitExceeded");
+    e.error_code.is_some() && !throttled && bulk
+}
+
 fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, ReportError> {
     let assigns: Vec<&EniEvent> = input
         .events
         .iter()
         .filter(|e| e.event_name == EventName::AssignPrivateIpAddresses && e.eni_id.is_some())
         .collect();
+    // Only the ENIs with a failed bulk assign are searched: few, where every ENI's list of
+    // assigns was most of this table's time.
+    let retried: HashSet<&str, foldhash::quality::RandomState> = assigns
+        .iter()
+        .filter(|e| may_be_retried(e))
+        .filter_map(|e| e.eni_id.as_deref())
+        .collect();
     let mut by_eni: BTreeMap<&str, Vec<&EniEvent>> = BTreeMap::new();
     for e in &assigns {
-        if let Some(eni) = e.eni_id.as_deref() {
+        if let Some(eni) = e.eni_id.as_deref().filter(|eni| retried.contains(eni)) {
             by_eni.entry(eni).or_default().push(e);
         }
     }
     let mut pairs: Vec<(&EniEvent, &EniEvent)> = Vec::new();
     for list in by_eni.values() {
         for (i, failed) in list.iter().enumerate() {
-            let bulk = failed.requested_ipv4_count.is_some_and(|n| n > 1)
-                || failed.requested_ipv4_prefix_count.is_some_and(|n| n > 1);
-            // A throttled call is retried by the SDK with the same count (one record per
-            // attempt), not by ipamd with count 1 (facts §5).
-            let throttled = failed.error_code.as_deref() == Some("RequestLimitExceeded");
-            if failed.error_code.is_none() || throttled || !bulk {
+            if !may_be_retried(failed) {
                 continue;
             }
             // Calls of one second have no order (facts §7): the retry may sort before it.
