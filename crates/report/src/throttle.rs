@@ -539,9 +539,7 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         )
         .list(
             "event_ids",
-            found
-                .iter()
-                .map(|r| r.iter().map(|e| e.event_id.as_str())),
+            found.iter().map(|r| r.iter().map(|e| e.event_id.as_str())),
         )
         .build()
 }
@@ -633,4 +631,111 @@ fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, 
             pairs.iter().map(|(_, r)| Some(r.event_id.clone())),
         )
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use cnitrail_core::extract::{Extracted, Origin, extract_record};
+    use cnitrail_core::timeline::Timeline;
+
+    /// Storms as the definition says, by brute force: for each event, the earlier events with
+    /// the same fingerprint; a storm is a maximal run whose neighbours are within the gap.
+    fn storms_by_definition(events: &[EniEvent], o: &ThrottleOptions) -> Vec<(String, usize)> {
+        let mut done = vec![false; events.len()];
+        let mut found = Vec::new();
+        for i in 0..events.len() {
+            if done[i] || events[i].event_name == EventName::CreateSubnet {
+                continue;
+            }
+            let same: Vec<usize> = (i..events.len())
+                .filter(|&j| fingerprint(&events[j]) == fingerprint(&events[i]))
+                .collect();
+            let mut run: Vec<usize> = Vec::new();
+            for j in same {
+                done[j] = true;
+                if run
+                    .last()
+                    .is_some_and(|&l| events[j].event_time - events[l].event_time > o.storm_gap)
+                {
+                    if run.len() >= o.storm_min {
+                        found.push((events[run[0]].event_id.clone(), run.len()));
+                    }
+                    run.clear();
+                }
+                run.push(j);
+            }
+            if run.len() >= o.storm_min {
+                found.push((events[run[0]].event_id.clone(), run.len()));
+            }
+        }
+        found.sort_by(|a, b| {
+            let t = |id: &str| events.iter().find(|e| e.event_id == id).unwrap().event_time;
+            (t(&a.0), &a.0).cmp(&(t(&b.0), &b.0))
+        });
+        found
+    }
+
+    #[test]
+    fn storms_match_their_definition_with_many_callers_per_eni() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let mut events: Vec<EniEvent> = (0..3000)
+            .map(|i| {
+                let failed = rand(3) == 0;
+                let name =
+                    ["AssignPrivateIpAddresses", "UnassignPrivateIpAddresses"][rand(2) as usize];
+                let mut record = serde_json::json!({
+                    "eventTime": (t0 + Duration::seconds(rand(3600) as i64)).to_rfc3339(),
+                    "eventSource": "ec2.amazonaws.com",
+                    "eventName": name,
+                    "eventID": format!("00000000-0000-4000-8000-{i:012}"),
+                    // IRSA sessions renamed at every refresh: many callers on one ENI.
+                    "userIdentity": {"type": "AssumedRole",
+                        "arn": format!("arn:aws:sts::111122223333:assumed-role/cni/s-{}", rand(4))},
+                    "requestParameters": {
+                        "networkInterfaceId": format!("eni-{}", rand(3)),
+                        "secondaryPrivateIpAddressCount": 1 + rand(2),
+                    },
+                    "responseElements": null,
+                });
+                if failed {
+                    record["errorCode"] = "InsufficientFreeAddressesInSubnet".into();
+                }
+                let origin = Origin {
+                    file: "test".into(),
+                    index: i,
+                };
+                match extract_record(&record, &origin) {
+                    Extracted::Kept(k) => k.events[0].clone(),
+                    other => panic!("{other:?}"),
+                }
+            })
+            .collect();
+        events.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
+        let input = ReportInput::new(events, Timeline::default());
+        let options = ThrottleOptions {
+            storm_gap: Duration::seconds(90),
+            ..ThrottleOptions::default()
+        };
+        let want = storms_by_definition(&input.events, &options);
+        let df = storms(&input, &options).unwrap();
+        let ids = df.column("event_ids").unwrap().list().unwrap();
+        let got: Vec<(String, usize)> = (0..ids.len())
+            .map(|i| {
+                let l = ids.get_as_series(i).unwrap();
+                let l = l.str().unwrap();
+                (l.get(0).unwrap().to_string(), l.len())
+            })
+            .collect();
+        assert!(want.len() > 20, "a test with storms in it: {}", want.len());
+        assert_eq!(got, want);
+    }
 }
