@@ -136,7 +136,7 @@ struct Acc {
 }
 
 /// Builds the churn table.
-pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, ReportError> {
+pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataFrame, ReportError> {
     let every = options.every.num_seconds();
     if every <= 0 {
         return Err(ReportError::Invalid(
@@ -159,24 +159,25 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
         .iter()
         .filter_map(|l| Some((&*l.eni_id, l.subnet_id.as_deref()?)))
         .collect();
-    let event_key = |e: &EniEvent| -> Option<String> {
+    // Keys borrow their text from the input: a String per event, interval and counted cell
+    // was most of this table's time.
+    let event_key = |e: &'a EniEvent| -> Option<&'a str> {
         match options.by {
             By::Node => input.node_of(e),
-            By::Eni => e.eni_id.clone(),
-            By::Subnet => e.subnet_id.clone().or_else(|| {
+            By::Eni => e.eni_id.as_deref(),
+            By::Subnet => e.subnet_id.as_deref().or_else(|| {
                 e.eni_id
                     .as_deref()
-                    .and_then(|eni| eni_subnets.get(eni))
-                    .map(|s| s.to_string())
+                    .and_then(|eni| eni_subnets.get(eni).copied())
             }),
-            By::Caller => e.caller_arn.clone(),
+            By::Caller => e.caller_arn.as_deref(),
         }
     };
-    let interval_key = |iv: &Interval, released: bool| -> Option<String> {
+    let interval_key = |iv: &'a Interval, released: bool| -> Option<&'a str> {
         match options.by {
-            By::Node => iv.instance_id.as_deref().map(str::to_string),
-            By::Eni => Some(iv.eni_id.to_string()),
-            By::Subnet => iv.subnet_id.as_deref().map(str::to_string),
+            By::Node => iv.instance_id.as_deref(),
+            By::Eni => Some(&iv.eni_id),
+            By::Subnet => iv.subnet_id.as_deref(),
             By::Caller => {
                 let id = if released {
                     &iv.release_event_id
@@ -185,12 +186,11 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
                 };
                 id.as_ref()
                     .and_then(|id| callers.get(&id.to_string()).copied().flatten())
-                    .map(str::to_string)
             }
         }
     };
 
-    let mut rows: BTreeMap<(i64, Option<String>), Acc> = BTreeMap::new();
+    let mut rows: BTreeMap<(i64, Option<&str>), Acc> = BTreeMap::new();
     for e in &input.events {
         if e.event_name == EventName::CreateSubnet {
             continue;
@@ -268,8 +268,8 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
     if matches!(options.by, By::Node | By::Caller) {
         for r in &input.calls {
             let key = match options.by {
-                By::Node => crate::throttle::node_of_caller(&r.caller).map(str::to_string),
-                _ => Some(r.caller.clone()),
+                By::Node => crate::throttle::node_of_caller(&r.caller),
+                _ => Some(r.caller.as_str()),
             };
             if key.is_none() {
                 continue;
@@ -301,7 +301,7 @@ pub fn churn(input: &ReportInput, options: &ChurnOptions) -> Result<DataFrame, R
             "bucket",
             rows.keys().map(|(b, _)| DateTime::from_timestamp(*b, 0)),
         )
-        .text(options.by.column(), rows.keys().map(|(_, k)| k.clone()))
+        .text(options.by.column(), rows.keys().map(|(_, k)| *k))
         .int("calls", get(&|a| a.calls))
         .float(
             "calls_per_hour",

@@ -285,7 +285,7 @@ pub fn exhaustion(
         let entry = failures.entry(subnet.to_string()).or_default();
         entry.0.push(e);
         if let Some(node) = input.node_of(e) {
-            entry.1.insert(node);
+            entry.1.insert(node.to_string());
         }
     }
     let top = options.top.unwrap_or(10);

@@ -136,21 +136,20 @@ impl ReportInput {
 
     /// The node (instance id) an event concerns: the instance it names, else the node its
     /// ENI belonged to then, else the instance a node-role session is named after.
-    pub fn node_of(&self, e: &EniEvent) -> Option<String> {
+    pub fn node_of<'a>(&'a self, e: &'a EniEvent) -> Option<&'a str> {
         if let Some(i) = &e.instance_id {
-            return Some(i.clone());
+            return Some(i);
         }
         if let Some(node) = e
             .eni_id
             .as_deref()
             .and_then(|eni| self.nodes.node_at(eni, e.event_time))
         {
-            return Some(node.to_string());
+            return Some(node);
         }
         e.session_name
             .as_deref()
             .filter(|s| cnitrail_core::extract::actor::is_instance_id(s))
-            .map(str::to_string)
     }
 }
 
