@@ -448,21 +448,27 @@ impl CallCounts {
         }
         // An absent name (rank 0) sorts first, as `None` does before any text.
         let rank_of = |id: u32| rank.get(id as usize).copied().unwrap_or(0);
-        let mut order: Vec<&(CellKey, CallTally)> = self.cells.iter().collect();
-        order.sort_unstable_by_key(|(k, _)| {
-            (
-                k.minute,
-                rank_of(k.account),
-                rank_of(k.region),
-                rank_of(k.api),
-                rank_of(k.caller),
-                actor_rank(k.actor),
-            )
-        });
+        // The keys are computed once each, not at every comparison.
+        let mut order: Vec<_> = self
+            .cells
+            .iter()
+            .map(|cell @ (k, _)| {
+                let key = (
+                    k.minute,
+                    rank_of(k.account),
+                    rank_of(k.region),
+                    rank_of(k.api),
+                    rank_of(k.caller),
+                    actor_rank(k.actor),
+                );
+                (key, cell)
+            })
+            .collect();
+        order.sort_unstable_by_key(|(key, _)| *key);
         let text = |id: u32| self.names.name(id).map(str::to_string);
         order
             .into_iter()
-            .map(|(k, t)| CallCountRow {
+            .map(|(_, (k, t))| CallCountRow {
                 minute: DateTime::from_timestamp(k.minute.saturating_mul(60), 0)
                     .unwrap_or_default(),
                 account: text(k.account),
