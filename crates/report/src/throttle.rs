@@ -488,7 +488,11 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         // order. (Hashing whole fingerprints instead was slower: the time goes to reaching the
         // events, scattered in memory, not to comparing them.)
         let mut same: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
-        same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
+        let first = fingerprint(same[0]);
+        // Mostly one caller (a node role's session): then there is nothing to sort.
+        if !same.iter().all(|e| fingerprint(e) == first) {
+            same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
+        }
         for group in same.chunk_by(|a, b| fingerprint(a) == fingerprint(b)) {
             if group.len() < options.storm_min {
                 continue;
