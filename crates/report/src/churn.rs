@@ -242,7 +242,8 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         }
     }
     // Flaps: per node and address, a holding that starts soon after the previous one ended.
-    let mut by_address: HashMap<(&str, &str), Vec<&Interval>> = HashMap::new();
+    let mut by_address: HashMap<(&str, &str), Vec<&Interval>, foldhash::quality::RandomState> =
+        HashMap::default();
     for iv in secondary {
         if let Some(node) = iv.instance_id.as_deref() {
             by_address.entry((node, &iv.address)).or_default().push(iv);
