@@ -97,7 +97,8 @@ pub struct SubnetUsage {
     pub subnet_id: String,
     /// Usable addresses, when known.
     pub capacity: Option<u64>,
-    /// Held at the start of each step.
+    /// Per step (its start): the most held at any second within it (the `usage` table gives
+    /// the state at the start instead).
     pub points: Vec<(DateTime<Utc>, HeldCounts)>,
 }
 
@@ -241,6 +242,7 @@ pub fn exhaustion(
     // Usage: the state at the start of each step, after every call of an earlier second.
     let span = input.span();
     let mut usage = UsageColumns::default();
+    let mut series: Vec<SubnetUsage> = Vec::new();
     if let Some((first, last)) = span {
         let start = first.timestamp().div_euclid(every) * every;
         let end = last.timestamp().div_euclid(every) * every + every;
@@ -259,6 +261,7 @@ pub fn exhaustion(
             deltas.sort_unstable_by_key(|d| d.0);
             let mut next = 0;
             let cap = capacity.get(*subnet).map(|c| c.1);
+            let mut points = Vec::new();
             let mut t = start;
             while t <= end {
                 while next < deltas.len() && deltas[next].0 < t {
@@ -266,8 +269,29 @@ pub fn exhaustion(
                     next += 1;
                 }
                 usage.push(subnet, t, counts, cap);
+                // The charts draw the most held at any second of the step, so that a subnet
+                // full for a moment, or within a long step, shows full.
+                let (mut state, mut peak, mut j) = (counts, counts, next);
+                while j < deltas.len() && deltas[j].0 < t + every {
+                    let second = deltas[j].0;
+                    while j < deltas.len() && deltas[j].0 == second {
+                        state.add(deltas[j].1, deltas[j].2);
+                        j += 1;
+                    }
+                    if state.total() > peak.total() {
+                        peak = state;
+                    }
+                }
+                if let Some(at) = DateTime::from_timestamp(t, 0) {
+                    points.push((at, peak));
+                }
                 t += every;
             }
+            series.push(SubnetUsage {
+                subnet_id: subnet.to_string(),
+                capacity: cap,
+                points,
+            });
         }
     }
 
@@ -340,7 +364,6 @@ pub fn exhaustion(
     }
     let peaks = usage.peaks();
     let levers = levers(&first_failures, &pool_rows, &peaks, &capacity);
-    let series = usage.series();
     Ok(Exhaustion {
         series,
         usage: usage.build()?,
@@ -400,29 +423,6 @@ impl UsageColumns {
             let e = out.entry(s.clone()).or_insert((0, *t));
             if c.total() > e.0 {
                 *e = (c.total(), *t);
-            }
-        }
-        out
-    }
-
-    fn series(&self) -> Vec<SubnetUsage> {
-        let mut out: Vec<SubnetUsage> = Vec::new();
-        for (((s, t), c), cap) in self
-            .subnet
-            .iter()
-            .zip(&self.time)
-            .zip(&self.counts)
-            .zip(&self.capacity)
-        {
-            if out.last().is_none_or(|u| u.subnet_id != *s) {
-                out.push(SubnetUsage {
-                    subnet_id: s.clone(),
-                    capacity: *cap,
-                    points: Vec::new(),
-                });
-            }
-            if let (Some(u), Some(t)) = (out.last_mut(), DateTime::from_timestamp(*t, 0)) {
-                u.points.push((t, *c));
             }
         }
         out

@@ -27,6 +27,18 @@ pub struct HtmlOptions {
     pub figures: Vec<Figure>,
 }
 
+/// Most usage steps the page draws per subnet: two days at a minute's resolution.
+const MAX_USAGE_STEPS: u64 = 2880;
+
+/// The usage chart's step for an input spanning `span`: a minute, or whole minutes enough to
+/// keep within [`MAX_USAGE_STEPS`] (a year of trail at one point a minute made a page of
+/// hundreds of megabytes). The exhaustion moments keep their exact times and counts.
+fn usage_step(span: Duration) -> Duration {
+    let seconds = u64::try_from(span.num_seconds()).unwrap_or(0);
+    let minutes = seconds.div_ceil(60 * MAX_USAGE_STEPS).max(1);
+    Duration::minutes(i64::try_from(minutes).unwrap_or(i64::MAX / 120))
+}
+
 /// Builds the page's content.
 pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report, ReportError> {
     let everything = ChurnOptions {
@@ -35,12 +47,19 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
         ..ChurnOptions::default()
     };
     let grace = options.leak_grace.unwrap_or(Duration::minutes(5));
+    let exhaustion_options = ExhaustionOptions {
+        every: options
+            .exhaustion
+            .every
+            .or_else(|| input.span().map(|(first, last)| usage_step(last - first))),
+        ..options.exhaustion.clone()
+    };
     // The reports only read the input: the throttle tables (the longest) beside the others.
     let (th, (ex, churn_df, leaks)) = rayon::join(
         || throttle(input, &ThrottleOptions::default()),
         || {
             (
-                exhaustion(input, &options.exhaustion),
+                exhaustion(input, &exhaustion_options),
                 churn(input, &everything),
                 find_leaks(input, grace),
             )

@@ -201,3 +201,46 @@ fn capacity_comes_from_create_subnet_and_the_caller_wins() {
     };
     assert!(exhaustion(&input, &bad).is_err());
 }
+
+#[test]
+fn a_long_input_gets_a_bounded_chart_that_keeps_its_peaks() {
+    use cnitrail_report::html::{HtmlOptions, html_report};
+    // Ten addresses held for twenty seconds in a trail that spans a year: the page's usage
+    // chart takes a coarser step, and that step still shows the ten.
+    let records = vec![
+        create(
+            1,
+            "10:00:10",
+            "eni-brief",
+            &[
+                "10.0.0.10", "10.0.0.11", "10.0.0.12", "10.0.0.13", "10.0.0.14", "10.0.0.15",
+                "10.0.0.16", "10.0.0.17", "10.0.0.18", "10.0.0.19",
+            ],
+            CNI_UA,
+        ),
+        delete(2, "10:00:30", "eni-brief"),
+        delete(3, "12:00:00", "eni-unknown").replace("2026-11-22T", "2027-11-22T"),
+    ];
+    let input = input(&records);
+    let page = html_report(&input, &HtmlOptions::default()).unwrap();
+    let subnet = page
+        .subnets
+        .iter()
+        .find(|s| s.subnet_id == "subnet-0a")
+        .expect("the subnet's chart");
+    assert!(
+        (2..=2882).contains(&subnet.points.len()),
+        "{} points",
+        subnet.points.len()
+    );
+    let most = subnet
+        .points
+        .iter()
+        .map(|p| p.node + p.cni_secondary + p.cni_prefix + p.other)
+        .max();
+    assert_eq!(most, Some(10));
+    // The usage table keeps the state at the start of each (one-minute) step.
+    let usage = exhaustion(&input, &ExhaustionOptions::default()).unwrap();
+    // From 10:00 on 2026-11-22 to 12:01 on 2027-11-22 (365 days), every minute.
+    assert_eq!(usage.usage.height(), 365 * 1440 + 121 + 1);
+}
