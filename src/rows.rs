@@ -221,6 +221,9 @@ pub fn write_frame(
     Ok(())
 }
 
+/// Rows a frame is written in, when not as a table.
+const SLICE_ROWS: usize = 8192;
+
 /// Writes a report frame into `out` (several frames can share one output).
 pub fn write_frame_to(
     format: Format,
@@ -231,7 +234,21 @@ pub fn write_frame_to(
         cnitrail_frames::write_parquet(&mut *out, &mut df.clone())?;
         return Ok(());
     }
-    let (header, rows) = frame_cells(df)?;
+    if format == Format::Table {
+        // Aligned columns need every row's width first; terminals get short tables.
+        let (header, rows) = frame_cells(df)?;
+        let header: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
+        let body: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| sanitize(&c.text())).collect())
+            .collect();
+        return write_aligned(out, &header, &body);
+    }
+    let header: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let object = |row: &[Cell]| -> Result<String> {
         let mut s = String::from("{");
         for (i, (k, v)) in header.iter().zip(row).enumerate() {
@@ -246,36 +263,34 @@ pub fn write_frame_to(
         Ok(s)
     };
     match format {
-        Format::Jsonl => {
-            for r in &rows {
-                writeln!(out, "{}", object(r)?)?;
-            }
-        }
-        Format::Json => {
-            writeln!(out, "[")?;
-            for (i, r) in rows.iter().enumerate() {
-                let comma = if i + 1 < rows.len() { "," } else { "" };
-                writeln!(out, "  {}{comma}", object(r)?)?;
-            }
-            writeln!(out, "]")?;
-        }
+        Format::Json => writeln!(out, "[")?,
         Format::Csv => {
             let h: Vec<String> = header.iter().map(|h| csv_quote(h)).collect();
             writeln!(out, "{}", h.join(","))?;
-            for r in &rows {
-                let cells: Vec<String> = r.iter().map(|c| csv_quote(&c.text())).collect();
-                writeln!(out, "{}", cells.join(","))?;
+        }
+        _ => {}
+    }
+    // A slice of rows at a time: a year of minutes is millions of rows, and holding all their
+    // cells at once took gigabytes.
+    let height = df.height();
+    for offset in (0..height).step_by(SLICE_ROWS) {
+        let (_, rows) = frame_cells(&df.slice(offset as i64, SLICE_ROWS))?;
+        for (i, r) in rows.iter().enumerate() {
+            match format {
+                Format::Jsonl => writeln!(out, "{}", object(r)?)?,
+                Format::Json => {
+                    let comma = if offset + i + 1 < height { "," } else { "" };
+                    writeln!(out, "  {}{comma}", object(r)?)?;
+                }
+                _ => {
+                    let cells: Vec<String> = r.iter().map(|c| csv_quote(&c.text())).collect();
+                    writeln!(out, "{}", cells.join(","))?;
+                }
             }
         }
-        Format::Table => {
-            let header: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| r.iter().map(|c| sanitize(&c.text())).collect())
-                .collect();
-            write_aligned(out, &header, &body)?;
-        }
-        Format::Parquet => unreachable!("handled above"),
+    }
+    if format == Format::Json {
+        writeln!(out, "]")?;
     }
     Ok(())
 }
@@ -283,6 +298,44 @@ pub fn write_frame_to(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frames_longer_than_a_slice_are_written_whole_in_every_format() {
+        use cnitrail_frames::polars::prelude::*;
+        let n = 2 * SLICE_ROWS + 17;
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("i".into(), (0..n as i64).collect::<Vec<_>>()),
+                Column::new(
+                    "text".into(),
+                    (0..n).map(|i| format!("row \"{i}\"")).collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap();
+        let written = |format| {
+            let mut out = Vec::new();
+            write_frame_to(format, &mut out, &df).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let array: Vec<serde_json::Value> = serde_json::from_str(&written(Format::Json)).unwrap();
+        let lines: Vec<serde_json::Value> = written(Format::Jsonl)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(array, lines);
+        assert_eq!(array.len(), n);
+        for (i, row) in array.iter().enumerate() {
+            assert_eq!(row["i"], i as i64);
+            assert_eq!(row["text"], format!("row \"{i}\""));
+        }
+        let csv = written(Format::Csv);
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows.len(), n + 1);
+        assert_eq!(rows[0], "i,text");
+        assert_eq!(rows[n], format!("{},\"row \"\"{}\"\"\"", n - 1, n - 1));
+    }
 
     #[test]
     fn terminal_text_shows_what_would_drive_or_disguise_it() {
