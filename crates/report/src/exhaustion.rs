@@ -401,26 +401,26 @@ fn capacities(
 }
 
 #[derive(Default)]
-struct UsageColumns {
-    subnet: Vec<String>,
+struct UsageColumns<'a> {
+    subnet: Vec<&'a str>,
     time: Vec<i64>,
     counts: Vec<HeldCounts>,
     capacity: Vec<Option<u64>>,
 }
 
-impl UsageColumns {
-    fn push(&mut self, subnet: &str, t: i64, counts: HeldCounts, capacity: Option<u64>) {
-        self.subnet.push(subnet.to_string());
+impl<'a> UsageColumns<'a> {
+    fn push(&mut self, subnet: &'a str, t: i64, counts: HeldCounts, capacity: Option<u64>) {
+        self.subnet.push(subnet);
         self.time.push(t);
         self.counts.push(counts);
         self.capacity.push(capacity);
     }
 
     /// Highest total held per subnet, and when.
-    fn peaks(&self) -> HashMap<String, (u64, i64)> {
-        let mut out: HashMap<String, (u64, i64)> = HashMap::new();
+    fn peaks(&self) -> HashMap<&'a str, (u64, i64)> {
+        let mut out: HashMap<&str, (u64, i64)> = HashMap::new();
         for ((s, t), c) in self.subnet.iter().zip(&self.time).zip(&self.counts) {
-            let e = out.entry(s.clone()).or_insert((0, *t));
+            let e = out.entry(*s).or_insert((0, *t));
             if c.total() > e.0 {
                 *e = (c.total(), *t);
             }
@@ -440,7 +440,7 @@ impl UsageColumns {
             .map(|(h, cap)| cap.map(|cap| cap as i64 - h.total() as i64))
             .collect::<Vec<_>>();
         TableBuilder::new("usage", n)
-            .text("subnet_id", self.subnet.iter().map(|s| Some(s.clone())))
+            .text("subnet_id", self.subnet.iter().map(Some))
             .time(
                 "time",
                 self.time.iter().map(|t| DateTime::from_timestamp(*t, 0)),
@@ -589,7 +589,7 @@ pub struct Lever {
 fn levers(
     failures: &[FirstFailure],
     pools: &[PoolRow],
-    peaks: &HashMap<String, (u64, i64)>,
+    peaks: &HashMap<&str, (u64, i64)>,
     capacity: &HashMap<String, (String, u64)>,
 ) -> Vec<Lever> {
     let mut out = Vec::new();
@@ -651,7 +651,7 @@ fn levers(
             ),
             verdict: "moves pod addresses to subnets of a secondary VPC CIDR (100.64.0.0/10 is common), leaving this subnet to nodes".to_string(),
         });
-        let (peak, _) = peaks.get(s).copied().unwrap_or_default();
+        let (peak, _) = peaks.get(s.as_str()).copied().unwrap_or_default();
         out.push(Lever {
             lever: "larger subnets",
             figure: match capacity.get(s) {

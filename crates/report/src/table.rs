@@ -21,13 +21,19 @@ impl TableBuilder {
         }
     }
 
-    pub(crate) fn text<S: Into<String>>(
+    pub(crate) fn text<S: AsRef<str>>(
         mut self,
         name: &str,
         values: impl IntoIterator<Item = Option<S>>,
     ) -> Self {
-        let v: Vec<Option<String>> = values.into_iter().map(|s| s.map(Into::into)).collect();
-        self.columns.push(Column::new(name.into(), v));
+        // Straight into the column's buffers: a String per cell first doubled the memory of
+        // tables of millions of rows (a year of usage, a minute at a time).
+        let mut column = StringChunkedBuilder::new(name.into(), self.height);
+        for v in values {
+            column.append_option(v.as_ref().map(AsRef::as_ref));
+        }
+        self.columns
+            .push(column.finish().into_series().into_column());
         self
     }
 
