@@ -242,7 +242,7 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         }
     }
     // Flaps: per node and address, a holding that starts soon after the previous one ended.
-    let mut by_address: HashMap<(&str, &str), Vec<&Interval>, foldhash::quality::RandomState> =
+    let mut by_address: HashMap<(&str, &str), Vec<&Interval>, crate::RecordTextHasher> =
         HashMap::default();
     for iv in secondary {
         if let Some(node) = iv.instance_id.as_deref() {

@@ -199,9 +199,9 @@ fn in_time_order(mut events: Vec<EniEvent>) -> Vec<EniEvent> {
 /// ENI → the instances it was attached to, and when; the node it was made for.
 #[derive(Debug, Clone, Default)]
 pub struct NodeIndex {
-    /// Looked up once per event by the reports: a fast, randomly seeded hash (SipHash was a
-    /// tenth of the HTML page's time).
-    enis: HashMap<String, EniNodes, foldhash::quality::RandomState>,
+    /// Looked up once per event by the reports (SipHash of the ids was a tenth of the HTML
+    /// page's CPU samples after the scan).
+    enis: HashMap<String, EniNodes, crate::RecordTextHasher>,
 }
 
 #[derive(Debug, Clone, Default)]

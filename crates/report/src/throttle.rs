@@ -261,9 +261,7 @@ fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
 
     // Shares per caller, over the whole input and within throttled minutes.
     let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
-    // Caller text comes from the records: a randomly seeded hasher, like the standard one, but
-    // several times faster on 40 k callers.
-    let mut shares: HashMap<&str, Share, foldhash::quality::RandomState> = HashMap::default();
+    let mut shares: HashMap<&str, Share, crate::RecordTextHasher> = HashMap::default();
     for r in rows.iter() {
         let s = shares.entry(&r.caller).or_insert(Share {
             actor: r.actor,
@@ -377,10 +375,7 @@ fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
         )
         .build()?;
     let shares_df = TableBuilder::new("shares", share_rows.len())
-        .text(
-            "caller",
-            share_rows.iter().map(|(c, _)| Some(c.to_string())),
-        )
+        .text("caller", share_rows.iter().map(|(c, _)| Some(*c)))
         .text("node", share_rows.iter().map(|(c, _)| node_of_caller(c)))
         .text(
             "actor",
@@ -465,7 +460,7 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
     // are far sooner than a map keyed by the fingerprints' strings (the map was most of this
     // report's time after the scan). The hash covers the short fields only (hashing caller
     // ARNs was half the rest) and only groups: fingerprints are compared in full.
-    let hasher = foldhash::quality::RandomState::default();
+    let hasher = crate::RecordTextHasher::default();
     let events: Vec<&EniEvent> = input
         .events
         .iter()
@@ -548,7 +543,6 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         .build()
 }
 
-/// ipamd's fallback after a failed bulk assign: the same ENI asked for one address.
 /// A failed bulk assign that ipamd follows with count=1. A throttled call is retried by the
 /// SDK with the same count (one record per attempt), not by ipamd with count 1 (facts §5).
 fn may_be_retried(e: &EniEvent) -> bool {
@@ -558,6 +552,7 @@ fn may_be_retried(e: &EniEvent) -> bool {
     e.error_code.is_some() && !throttled && bulk
 }
 
+/// ipamd's fallback after a failed bulk assign: the same ENI asked for one address.
 fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, ReportError> {
     let assigns: Vec<&EniEvent> = input
         .events
@@ -566,7 +561,7 @@ fn retries(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, 
         .collect();
     // Only the ENIs with a failed bulk assign are searched: few, where every ENI's list of
     // assigns was most of this table's time.
-    let retried: HashSet<&str, foldhash::quality::RandomState> = assigns
+    let retried: HashSet<&str, crate::RecordTextHasher> = assigns
         .iter()
         .filter(|e| may_be_retried(e))
         .filter_map(|e| e.eni_id.as_deref())
@@ -644,7 +639,7 @@ mod tests {
     use cnitrail_core::extract::{Extracted, Origin, extract_record};
     use cnitrail_core::timeline::Timeline;
 
-    /// Storms as the definition says, by brute force: for each event, the earlier events with
+    /// Storms as the definition says, by brute force: for each event, the later events with
     /// the same fingerprint; a storm is a maximal run whose neighbours are within the gap.
     fn storms_by_definition(events: &[EniEvent], o: &ThrottleOptions) -> Vec<(String, usize)> {
         let mut done = vec![false; events.len()];
