@@ -292,10 +292,10 @@ pub(super) fn read_calls(from: &str, input: &InputArgs) -> Result<Option<Vec<Cal
     // can appear in several shards' tables, and the counts add.
     type Cell = (
         chrono::DateTime<chrono::Utc>,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
+        Option<std::sync::Arc<str>>,
+        Option<std::sync::Arc<str>>,
+        std::sync::Arc<str>,
+        std::sync::Arc<str>,
         &'static str,
     );
     let mut sums: std::collections::BTreeMap<Cell, CallCountRow> = Default::default();

@@ -560,7 +560,7 @@ fn prepare(
 
 /// The `ec2_calls` frame, or with `throttled_table` the `throttled_calls` one (a `node` column).
 fn calls_frame(rows: &[CallCountRow], throttled_table: bool) -> PolarsResult<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&CallCountRow) -> Option<String>| {
+    let text = |name: &str, f: &dyn Fn(&CallCountRow) -> Option<&str>| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
     };
     let int = |name: &str, f: &dyn Fn(&CallCountRow) -> u64| {
@@ -580,18 +580,16 @@ fn calls_frame(rows: &[CallCountRow], throttled_table: bool) -> PolarsResult<Dat
     .into_column();
     let mut columns = vec![
         minute,
-        text("account", &|r| r.account.clone()),
-        text("region", &|r| r.region.clone()),
-        text("api", &|r| Some(r.api.clone())),
-        text("caller", &|r| Some(r.caller.clone())),
+        text("account", &|r| r.account.as_deref()),
+        text("region", &|r| r.region.as_deref()),
+        text("api", &|r| Some(&r.api)),
+        text("caller", &|r| Some(&r.caller)),
     ];
     if throttled_table {
-        columns.push(text("node", &|r| {
-            node_of_caller(&r.caller).map(str::to_string)
-        }));
+        columns.push(text("node", &|r| node_of_caller(&r.caller)));
     }
     columns.extend([
-        text("actor", &|r| Some(r.actor.as_str().to_string())),
+        text("actor", &|r| Some(r.actor.as_str())),
         int("calls", &|r| r.calls),
         int("throttled", &|r| r.throttled),
         int("failed", &|r| r.failed),

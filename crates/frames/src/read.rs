@@ -363,10 +363,10 @@ pub fn calls_from_frame(
             let who = parse_actor(who).ok_or_else(|| bad(row, format!("actor {who:?}")))?;
             Ok(cnitrail_core::CallCountRow {
                 minute: at,
-                account: account[row].clone(),
-                region: region[row].clone(),
-                api: api[row].clone().unwrap_or_default(),
-                caller: caller[row].clone().unwrap_or_default(),
+                account: account[row].as_deref().map(Arc::from),
+                region: region[row].as_deref().map(Arc::from),
+                api: api[row].as_deref().unwrap_or_default().into(),
+                caller: caller[row].as_deref().unwrap_or_default().into(),
                 actor: who,
                 calls: number(calls[row]),
                 throttled: number(throttled[row]),

@@ -270,7 +270,7 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         for r in &input.calls {
             let key = match options.by {
                 By::Node => crate::throttle::node_of_caller(&r.caller),
-                _ => Some(r.caller.as_str()),
+                _ => Some(&*r.caller),
             };
             if key.is_none() {
                 continue;

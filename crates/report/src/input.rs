@@ -10,6 +10,7 @@ use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventName, EventSink};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An [`EventSink`] that feeds the timeline and keeps the events for the reports (memory grows
 /// with the ENI events, a few percent of a trail's records).
@@ -106,10 +107,10 @@ impl ReportInput {
                 let minute = e.event_time.timestamp().div_euclid(60) * 60;
                 CallCountRow {
                     minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
-                    account: e.account.clone(),
-                    region: e.region.clone(),
-                    api: e.event_name.as_str().to_string(),
-                    caller: e.caller_arn.clone().unwrap_or_else(|| "unknown".into()),
+                    account: e.account.as_deref().map(Arc::from),
+                    region: e.region.as_deref().map(Arc::from),
+                    api: e.event_name.as_str().into(),
+                    caller: e.caller_arn.as_deref().unwrap_or("unknown").into(),
                     actor: e.actor,
                     calls: 1,
                     throttled: u64::from(code.is_some_and(is_throttle)),

@@ -195,7 +195,7 @@ fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
             acc.cni_calls += r.calls;
         }
         match acc.by_caller.last_mut() {
-            Some((caller, (calls, throttled))) if *caller == r.caller => {
+            Some((caller, (calls, throttled))) if *caller == &*r.caller => {
                 *calls += r.calls;
                 *throttled += r.throttled;
             }

@@ -234,10 +234,10 @@ fn check(sc: &Scenario) -> Matched {
     for r in &rows {
         let key = (
             minute(r.minute),
-            r.account.clone().expect("account"),
-            r.region.clone().expect("region"),
-            r.api.clone(),
-            r.caller.clone(),
+            r.account.as_deref().expect("account").to_string(),
+            r.region.as_deref().expect("region").to_string(),
+            r.api.to_string(),
+            r.caller.to_string(),
         );
         let e: &mut Tally = ours.entry(key).or_default();
         e.0 += r.calls;
@@ -271,7 +271,7 @@ fn check(sc: &Scenario) -> Matched {
         check_actor(r, &name);
         add(
             &mut got,
-            (minute(r.minute), r.api.clone(), name),
+            (minute(r.minute), r.api.to_string(), name),
             (r.calls, r.throttled, r.failed),
         );
     }
@@ -371,8 +371,8 @@ fn check_actors_follow_kept_events(sc: &Scenario, rows: &[CallCountRow], events:
         *counted
             .entry((
                 minute(r.minute),
-                r.api.clone(),
-                r.caller.clone(),
+                r.api.to_string(),
+                r.caller.to_string(),
                 r.actor as u8,
             ))
             .or_default() += r.calls;
@@ -550,7 +550,7 @@ mod edges {
             .calls
             .rows()
             .into_iter()
-            .map(|r| (r.api, r.calls, r.throttled, r.failed))
+            .map(|r| (r.api.to_string(), r.calls, r.throttled, r.failed))
             .collect();
         assert_eq!(
             got,
