@@ -1923,7 +1923,8 @@ mod tests {
             CallTally::of_call(Some("Client.Unknown")),
         );
         a.merge(&b);
-        let rows: Vec<(Option<Arc<str>>, Arc<str>, Arc<str>, u64, u64, u64)> = a
+        type Row = (Option<Arc<str>>, Arc<str>, Arc<str>, u64, u64, u64);
+        let rows: Vec<Row> = a
             .rows()
             .into_iter()
             .map(|r| (r.account, r.api, r.caller, r.calls, r.throttled, r.failed))

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use cnitrail_core::timeline::Interval;
 use cnitrail_core::{EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What the rows are grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,7 +190,9 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         }
     };
 
-    let mut rows: BTreeMap<(i64, Option<&str>), Acc> = BTreeMap::new();
+    // Hashed rather than kept in order while counting (a tree compared instance ids some ten
+    // times per event and holding); put in order once at the end.
+    let mut rows: HashMap<(i64, Option<&str>), Acc, crate::RecordTextHasher> = HashMap::default();
     for e in &input.events {
         if e.event_name == EventName::CreateSubnet {
             continue;
@@ -284,10 +286,13 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
             }
         }
     }
+    let mut rows: Vec<((i64, Option<&str>), Acc)> = rows.into_iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let (keys, rows): (Vec<(i64, Option<&str>)>, Vec<Acc>) = rows.into_iter().unzip();
     let n = rows.len();
     let per_hour = 3600.0 / every as f64;
-    let get = |f: &dyn Fn(&Acc) -> i64| rows.values().map(|a| Some(f(a))).collect::<Vec<_>>();
-    let mut lifetimes: Vec<Vec<i64>> = rows.values().map(|a| a.lifetimes.clone()).collect();
+    let get = |f: &dyn Fn(&Acc) -> i64| rows.iter().map(|a| Some(f(a))).collect::<Vec<_>>();
+    let mut lifetimes: Vec<Vec<i64>> = rows.iter().map(|a| a.lifetimes.clone()).collect();
     for l in &mut lifetimes {
         l.sort_unstable();
     }
@@ -300,13 +305,13 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
     TableBuilder::new("churn", n)
         .time(
             "bucket",
-            rows.keys().map(|(b, _)| DateTime::from_timestamp(*b, 0)),
+            keys.iter().map(|(b, _)| DateTime::from_timestamp(*b, 0)),
         )
-        .text(options.by.column(), rows.keys().map(|(_, k)| *k))
+        .text(options.by.column(), keys.iter().map(|(_, k)| *k))
         .int("calls", get(&|a| a.calls))
         .float(
             "calls_per_hour",
-            rows.values().map(|a| Some(a.calls as f64 * per_hour)),
+            rows.iter().map(|a| Some(a.calls as f64 * per_hour)),
         )
         .int("assign_calls", get(&|a| a.assign_calls))
         .int("unassign_calls", get(&|a| a.unassign_calls))
@@ -327,10 +332,10 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         .int("lifetime_p90_s", pct(0.90))
         .int("lifetime_p99_s", pct(0.99))
         .int("flaps", get(&|a| a.flaps))
-        .int("ec2_calls", rows.values().map(|a| a.ec2_calls))
+        .int("ec2_calls", rows.iter().map(|a| a.ec2_calls))
         .float(
             "ec2_calls_per_hour",
-            rows.values()
+            rows.iter()
                 .map(|a| a.ec2_calls.map(|c| c as f64 * per_hour)),
         )
         .build()
