@@ -24,13 +24,14 @@ pub(super) fn collect(
     let mut collector = Collector::new(order.builder()?);
     let mut summary = scan_counting(input, output, &mut collector, count_calls)?;
     let counts = std::mem::take(&mut summary.calls);
-    // Ordering the events and turning the counts into rows share nothing: both cores.
-    let (collected, mut calls) = rayon::join(|| collector.finish(), || counts.rows());
+    // Ordering the events beside listing the counts (and building the throttle tables of them).
+    let mut collected = collector.finish_with_calls(&counts);
     if count_calls && let Some(from) = &input.from_parquet {
         // The events files hold only ENI calls; `cnitrail export` also writes everyone's.
-        calls = super::from_parquet::read_calls(from, input)?.unwrap_or_default();
+        let calls = super::from_parquet::read_calls(from, input)?.unwrap_or_default();
+        collected = collected.with_calls(calls);
     }
-    Ok((collected.with_calls(calls), summary))
+    Ok((collected, summary))
 }
 
 /// Ends a command's use of its input without freeing it piece by piece: the process exits

@@ -1,16 +1,17 @@
 //! What the reports read: the kept events and the timeline rebuilt from them, gathered in one
 //! pass over the files.
 
+use crate::throttle::{ALL_CALLS, CallTables, call_tables_of};
 use chrono::{DateTime, Utc};
 use cnitrail_core::ScanSummary;
-use cnitrail_core::calls::{CallCountRow, is_throttle};
+use cnitrail_core::calls::{CallCountRow, CallCounts, is_throttle};
 use cnitrail_core::scan::{Observer, ScanError, ScanOptions, SinkError};
 use cnitrail_core::source::{InputObject, SourceError};
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventName, EventSink};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// An [`EventSink`] that feeds the timeline and keeps the events for the reports (memory grows
 /// with the ENI events, a few percent of a trail's records).
@@ -42,8 +43,8 @@ impl Collector {
     {
         let mut collector = Collector::new(builder);
         let mut summary = cnitrail_core::scan::scan(objects, options, &mut collector, observer)?;
-        let calls = std::mem::take(&mut summary.calls).rows();
-        Ok((collector.finish().with_calls(calls), summary))
+        let counts = std::mem::take(&mut summary.calls);
+        Ok((collector.finish_with_calls(&counts), summary))
     }
 
     /// Builds the timeline and the report input (the two orderings run side by side).
@@ -51,6 +52,32 @@ impl Collector {
         let Collector { builder, events } = self;
         let (timeline, events) = rayon::join(|| builder.finish(), || in_time_order(events));
         ReportInput::from_ordered(events, timeline)
+    }
+
+    /// [`Collector::finish`] with the scan's count of every EC2 call (`ScanSummary::calls`).
+    /// The count is listed, and the throttle report's per-minute tables are built from it,
+    /// while the events are put in order: they read nothing else, and ordering takes longer.
+    pub fn finish_with_calls(self, counts: &CallCounts) -> ReportInput {
+        let Collector { builder, events } = self;
+        let ((timeline, events), (calls, tables)) = rayon::join(
+            || rayon::join(|| builder.finish(), || in_time_order(events)),
+            || {
+                let rows = counts.rows();
+                // A failure is met again, and reported, when the throttle report needs them.
+                let tables = if rows.is_empty() {
+                    None
+                } else {
+                    call_tables_of(&rows, ALL_CALLS).ok()
+                };
+                (rows, tables)
+            },
+        );
+        let input = ReportInput::from_ordered(events, timeline).with_calls(calls);
+        if let Some(tables) = tables {
+            // Empty: `with_calls` has just made it.
+            let _ = input.call_tables.set(tables);
+        }
+        input
     }
 }
 
@@ -74,6 +101,8 @@ pub struct ReportInput {
     /// The scan's count of every EC2 call, when it took one (`ScanOptions::count_calls`);
     /// empty otherwise.
     pub calls: Vec<CallCountRow>,
+    /// The throttle report's tables of `calls`, when built ahead of the report.
+    pub(crate) call_tables: OnceLock<CallTables>,
 }
 
 impl ReportInput {
@@ -89,6 +118,7 @@ impl ReportInput {
             timeline,
             nodes,
             calls: Vec::new(),
+            call_tables: OnceLock::new(),
         }
     }
 
@@ -124,6 +154,7 @@ impl ReportInput {
     /// Adds the scan's count of every EC2 call (`ScanSummary::calls`).
     pub fn with_calls(mut self, calls: Vec<CallCountRow>) -> Self {
         self.calls = calls;
+        self.call_tables = OnceLock::new();
         self
     }
 

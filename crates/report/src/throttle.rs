@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
 
@@ -81,12 +82,15 @@ pub struct Burst {
     pub top_callers: Vec<(String, u64)>,
 }
 
+/// Where the per-minute figures came from: the scan's count of every EC2 call.
+pub(crate) const ALL_CALLS: &str = "all-ec2-calls";
+
 /// Where the per-minute figures came from.
 fn source(input: &ReportInput) -> &'static str {
     if input.calls.is_empty() {
         "eni-calls"
     } else {
-        "all-ec2-calls"
+        ALL_CALLS
     }
 }
 
@@ -123,10 +127,17 @@ pub fn node_of_caller(caller: &str) -> Option<&str> {
 pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Throttle, ReportError> {
     // The per-minute tables read the call counts, the storms and retries the events: the two
     // halves share nothing, so they run on both cores.
-    let (calls, (storms, retries)) = rayon::join(
-        || call_tables(input),
-        || (storms(input, options), retries(input, options)),
-    );
+    let (calls, (storms, retries)) = match input.call_tables.get() {
+        // Built beside the ordering of the events (`Collector::finish_with_calls`).
+        Some(tables) => (
+            Ok(tables.clone()),
+            rayon::join(|| storms(input, options), || retries(input, options)),
+        ),
+        None => rayon::join(
+            || call_tables(input),
+            || (storms(input, options), retries(input, options)),
+        ),
+    };
     let calls = calls?;
     Ok(Throttle {
         minutes: calls.minutes,
@@ -139,8 +150,9 @@ pub fn throttle(input: &ReportInput, options: &ThrottleOptions) -> Result<Thrott
     })
 }
 
-/// The tables built from the call counts.
-struct CallTables {
+/// The tables built from the call counts alone.
+#[derive(Debug, Clone)]
+pub(crate) struct CallTables {
     minutes: DataFrame,
     bursts: DataFrame,
     shares: DataFrame,
@@ -149,7 +161,15 @@ struct CallTables {
 }
 
 fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
-    let mut rows = input.call_rows();
+    call_tables_of(&input.call_rows(), source(input))
+}
+
+/// [`CallTables`] from the call counts' rows; `source` names where they came from.
+pub(crate) fn call_tables_of(
+    rows: &[CallCountRow],
+    source: &'static str,
+) -> Result<CallTables, ReportError> {
+    let mut rows = Cow::Borrowed(rows);
     // The scan's counts come sorted by minute, account, region, API and caller; grouping runs
     // of equal keys is then all it takes (a map over every row was most of this report's time).
     let key = |r: &CallCountRow| {
@@ -179,7 +199,6 @@ fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
     if !sorted {
         rows.to_mut().sort_by_cached_key(key);
     }
-    let source = source(input);
     let mut cells: Vec<(Cell, MinuteAcc)> = Vec::new();
     for r in rows.iter() {
         let cell: Cell = (r.minute, r.account.as_deref(), r.region.as_deref(), &r.api);

@@ -433,6 +433,21 @@ fn throttled_calls_per_api_and_minute_match_the_truth() {
     // Shares: the CNI's nodes are among the throttled callers, named by their instance.
     let nodes = texts(&report.shares, "node");
     assert!(nodes.iter().flatten().any(|n| n.starts_with("i-")));
+
+    // The tables the scan's input built beside ordering the events are those the report builds
+    // itself from the same counts (`with_calls` drops the ones built ahead).
+    let calls = input.calls.clone();
+    let on_demand = throttle(&input.with_calls(calls), &ThrottleOptions::default()).unwrap();
+    for (ahead, built) in [
+        (&report.minutes, &on_demand.minutes),
+        (&report.bursts, &on_demand.bursts),
+        (&report.shares, &on_demand.shares),
+    ] {
+        assert!(ahead.height() > 0);
+        assert!(ahead.equals_missing(built), "{ahead}\n{built}");
+    }
+    assert_eq!(report.series, on_demand.series);
+    assert_eq!(report.burst_list, on_demand.burst_list);
 }
 
 /// ipamd asks for one address after a bulk assign fails for lack of addresses (facts §5): each
