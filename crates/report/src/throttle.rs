@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
@@ -486,50 +487,24 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         .filter(|e| e.event_name != EventName::CreateSubnet)
         .collect();
     let mut keyed: Vec<(u64, usize)> = events
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, e)| (hasher.hash_one(coarse_fingerprint(e)), i))
         .collect();
     // Within one hash the indices ascend, so each group stays in time order.
-    keyed.sort_unstable();
-    let mut found: Vec<Vec<&EniEvent>> = Vec::new();
-    for same_hash in keyed.chunk_by(|a, b| a.0 == b.0) {
-        if same_hash.len() < options.storm_min {
-            continue;
-        }
-        // One ENI's calls can come from many callers (IRSA sessions are renamed at every
-        // refresh): sort by the whole fingerprint, stably so that each group stays in time
-        // order. (Hashing whole fingerprints instead was slower: the time goes to reaching the
-        // events, scattered in memory, not to comparing them.)
-        let mut same: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
-        let first = fingerprint(same[0]);
-        // Mostly one caller (a node role's session): then there is nothing to sort.
-        if !same.iter().all(|e| fingerprint(e) == first) {
-            same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
-        }
-        for group in same.chunk_by(|a, b| fingerprint(a) == fingerprint(b)) {
-            if group.len() < options.storm_min {
-                continue;
-            }
-            // Cut where the gap exceeds the storm gap.
-            let mut run: Vec<&EniEvent> = Vec::new();
-            for &e in group {
-                if run
-                    .last()
-                    .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
-                {
-                    if run.len() >= options.storm_min {
-                        found.push(std::mem::take(&mut run));
-                    }
-                    run.clear();
-                }
-                run.push(e);
-            }
-            if run.len() >= options.storm_min {
-                found.push(run);
-            }
-        }
-    }
+    keyed.par_sort_unstable();
+    // Groups share nothing: they are searched on all cores.
+    let groups: Vec<&[(u64, usize)]> = keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() >= options.storm_min)
+        .collect();
+    let mut found: Vec<Vec<&EniEvent>> = groups
+        .par_iter()
+        .flat_map_iter(|same_hash| {
+            let same: Vec<&EniEvent> = same_hash.iter().map(|&(_, i)| events[i]).collect();
+            storms_among(&same, options)
+        })
+        .collect();
     found.sort_by(|a, b| (a[0].event_time, &a[0].event_id).cmp(&(b[0].event_time, &b[0].event_id)));
     TableBuilder::new("storms", found.len())
         .text("caller", found.iter().map(|r| r[0].caller_arn.clone()))
@@ -560,6 +535,54 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
             found.iter().map(|r| r.iter().map(|e| e.event_id.as_str())),
         )
         .build()
+}
+
+/// The storms among calls of one coarse fingerprint, in time order.
+fn storms_among<'a>(same: &[&'a EniEvent], options: &ThrottleOptions) -> Vec<Vec<&'a EniEvent>> {
+    // Where these calls lie further apart than the storm gap, the requests of any one
+    // fingerprint among them do too: no storm spans such a cut. Cutting there first, on the
+    // times alone, leaves many calls in pieces too short for a storm, never compared in full.
+    same.chunk_by(|a, b| b.event_time - a.event_time <= options.storm_gap)
+        .filter(|near| near.len() >= options.storm_min)
+        .flat_map(|near| storms_in(near.to_vec(), options))
+        .collect()
+}
+
+/// [`storms_among`] within calls no further apart than the storm gap.
+fn storms_in<'a>(mut same: Vec<&'a EniEvent>, options: &ThrottleOptions) -> Vec<Vec<&'a EniEvent>> {
+    let mut found = Vec::new();
+    // One ENI's calls can come from many callers (IRSA sessions are renamed at every
+    // refresh): sort by the whole fingerprint, stably so that each group stays in time
+    // order. (Hashing whole fingerprints instead was slower: the time goes to reaching the
+    // events, scattered in memory, not to comparing them.)
+    let first = fingerprint(same[0]);
+    // Mostly one caller (a node role's session): then there is nothing to sort.
+    if !same.iter().all(|e| fingerprint(e) == first) {
+        same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
+    }
+    for group in same.chunk_by(|a, b| fingerprint(a) == fingerprint(b)) {
+        if group.len() < options.storm_min {
+            continue;
+        }
+        // Cut where the gap exceeds the storm gap.
+        let mut run: Vec<&EniEvent> = Vec::new();
+        for &e in group {
+            if run
+                .last()
+                .is_some_and(|l| e.event_time - l.event_time > options.storm_gap)
+            {
+                if run.len() >= options.storm_min {
+                    found.push(std::mem::take(&mut run));
+                }
+                run.clear();
+            }
+            run.push(e);
+        }
+        if run.len() >= options.storm_min {
+            found.push(run);
+        }
+    }
+    found
 }
 
 /// A failed bulk assign that ipamd follows with count=1. A throttled call is retried by the
