@@ -5,14 +5,13 @@
 use crate::churn::{By, ChurnOptions, churn};
 use crate::exhaustion::{ExhaustionOptions, exhaustion};
 use crate::leaks::find_leaks;
-use crate::throttle::{ThrottleOptions, node_of_caller, throttle};
+use crate::throttle::{ThrottleOptions, throttle};
 use crate::{ReportError, ReportInput};
 use chrono::{DateTime, Duration, Utc};
 use cnitrail_frames::polars::prelude::*;
 use cnitrail_html::{
     ExhaustionMoment, Figure, NodeChurn, Report, SubnetSeries, Table, ThrottleSeries, UsagePoint,
 };
-use std::collections::BTreeMap;
 
 /// What the page is built from besides the input.
 #[derive(Debug, Clone, Default)]
@@ -68,29 +67,21 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
     let (th, ex, churn_df) = (th?, ex?, churn_df?);
     let span = input.span();
 
-    // EC2 calls per node: from the scan's count of every call when it was taken (node-role
-    // callers), else the ENI calls kept.
-    let mut ec2_calls: BTreeMap<&str, u64> = BTreeMap::new();
-    for r in &input.calls {
-        if let Some(node) = node_of_caller(&r.caller) {
-            *ec2_calls.entry(node).or_default() += r.calls;
-        }
-    }
     let nodes = texts(&churn_df, "node")?;
     let assigned = ints(&churn_df, "addresses_assigned")?;
     let released = ints(&churn_df, "addresses_released")?;
     let calls = ints(&churn_df, "calls")?;
+    // EC2 calls per node: churn's count of every call when the scan took one and it names the
+    // node (node-role callers), else the ENI calls kept.
+    let ec2_calls = ints(&churn_df, "ec2_calls")?;
     let mut churn_per_node: Vec<NodeChurn> = nodes
         .into_iter()
         .zip(assigned.into_iter().zip(released))
-        .zip(calls)
-        .filter_map(|((node, (a, r)), c)| {
+        .zip(calls.into_iter().zip(ec2_calls))
+        .filter_map(|((node, (a, r)), (c, ec2))| {
             let node = node?;
             Some(NodeChurn {
-                ec2_calls: ec2_calls
-                    .get(node.as_str())
-                    .copied()
-                    .unwrap_or(c.unwrap_or(0) as u64),
+                ec2_calls: ec2.filter(|&n| n > 0).or(c).unwrap_or(0) as u64,
                 node,
                 assigned: a.unwrap_or(0) as u64,
                 released: r.unwrap_or(0) as u64,
