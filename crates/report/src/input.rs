@@ -49,9 +49,7 @@ impl Collector {
 
     /// Builds the timeline and the report input (the two orderings run side by side).
     pub fn finish(self) -> ReportInput {
-        let Collector { builder, events } = self;
-        let (timeline, events) = rayon::join(|| builder.finish(), || in_time_order(events));
-        ReportInput::from_ordered(events, timeline)
+        self.finish_with_calls(&CallCounts::default())
     }
 
     /// [`Collector::finish`] with the scan's count of every EC2 call (`ScanSummary::calls`).
