@@ -544,21 +544,23 @@ fn storms_among<'a>(same: &[&'a EniEvent], options: &ThrottleOptions) -> Vec<Vec
     // times alone, leaves many calls in pieces too short for a storm, never compared in full.
     same.chunk_by(|a, b| b.event_time - a.event_time <= options.storm_gap)
         .filter(|near| near.len() >= options.storm_min)
-        .flat_map(|near| storms_in(near.to_vec(), options))
+        .flat_map(|near| storms_in(near, options))
         .collect()
 }
 
 /// [`storms_among`] within calls no further apart than the storm gap.
-fn storms_in<'a>(mut same: Vec<&'a EniEvent>, options: &ThrottleOptions) -> Vec<Vec<&'a EniEvent>> {
+fn storms_in<'a>(same: &[&'a EniEvent], options: &ThrottleOptions) -> Vec<Vec<&'a EniEvent>> {
     let mut found = Vec::new();
     // One ENI's calls can come from many callers (IRSA sessions are renamed at every
     // refresh): sort by the whole fingerprint, stably so that each group stays in time
     // order. (Hashing whole fingerprints instead was slower: the time goes to reaching the
     // events, scattered in memory, not to comparing them.)
     let first = fingerprint(same[0]);
-    // Mostly one caller (a node role's session): then there is nothing to sort.
+    // Mostly one caller (a node role's session): then there is nothing to sort, or to copy.
+    let mut same = Cow::Borrowed(same);
     if !same.iter().all(|e| fingerprint(e) == first) {
-        same.sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
+        same.to_mut()
+            .sort_by(|a, b| fingerprint(a).cmp(&fingerprint(b)));
     }
     for group in same.chunk_by(|a, b| fingerprint(a) == fingerprint(b)) {
         if group.len() < options.storm_min {
