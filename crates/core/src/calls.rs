@@ -1033,17 +1033,22 @@ fn key_of(k: &[u8]) -> Known {
     }
 }
 
-/// Walks the object `b` (exactly one object, whitespace around allowed) and calls `on` with
-/// each key and its raw value. `None` when the bytes are not such an object, or a key holds
-/// an escape: the caller then reads the item with serde instead.
-fn walk_object<'a>(b: &'a [u8], mut on: impl FnMut(&[u8], &'a [u8]) -> Option<()>) -> Option<()> {
-    let mut i = skip_ws(b, 0);
+/// Walks the object whose `{` is at `i`: calls `on` with each key and the index where its
+/// value starts; `on` reads or steps over the value and returns the index just past it. Returns
+/// the index just past the closing brace; `None` when the bytes are not such an object, or a
+/// key holds an escape: the caller then reads the item with serde instead.
+#[inline]
+fn walk_object_at(
+    b: &[u8],
+    mut i: usize,
+    mut on: impl FnMut(&[u8], usize) -> Option<usize>,
+) -> Option<usize> {
     if b.get(i) != Some(&b'{') {
         return None;
     }
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
-        return (skip_ws(b, i + 1) == b.len()).then_some(());
+        return Some(i + 1);
     }
     loop {
         if b.get(i) != Some(&b'"') {
@@ -1059,16 +1064,25 @@ fn walk_object<'a>(b: &'a [u8], mut on: impl FnMut(&[u8], &'a [u8]) -> Option<()
         if b.get(i) != Some(&b':') {
             return None;
         }
-        let start = skip_ws(b, i + 1);
-        let end = value_end(b, start)?;
-        on(key, &b[start..end])?;
+        let end = on(key, skip_ws(b, i + 1))?;
         i = skip_ws(b, end);
         match b.get(i) {
             Some(b',') => i = skip_ws(b, i + 1),
-            Some(b'}') => return (skip_ws(b, i + 1) == b.len()).then_some(()),
+            Some(b'}') => return Some(i + 1),
             _ => return None,
         }
     }
+}
+
+/// Walks the object `b` (exactly one object, whitespace around allowed) and calls `on` with
+/// each key and its raw value; `None` as [`walk_object_at`] says.
+fn walk_object<'a>(b: &'a [u8], mut on: impl FnMut(&[u8], &'a [u8]) -> Option<()>) -> Option<()> {
+    let end = walk_object_at(b, skip_ws(b, 0), |key, start| {
+        let end = value_end(b, start)?;
+        on(key, &b[start..end])?;
+        Some(end)
+    })?;
+    (skip_ws(b, end) == b.len()).then_some(())
 }
 
 /// Reads a nested object's fields as its [`Fields`] impl would: objects are walked, anything
@@ -1098,24 +1112,58 @@ fn walk_issuer(raw: &[u8]) -> Option<Issuer<'_>> {
     })
 }
 
-/// Reads `userIdentity`. The session issuer only serves when the identity names no caller
-/// (no `arn`, no `principalId`) or no account is known otherwise (`need_account`): only then is
-/// `sessionContext` read, which saves most of the identity's values on nearly every record.
-/// So unlike the serde reader, the issuer's fields may stay unread; what is counted is the same.
-fn walk_identity(raw: &[u8], need_account: bool) -> Option<Identity<'_>> {
-    let mut context = None;
-    let mut identity = walk_nested(raw, |o: &mut Identity, k, v| {
+/// `userIdentity` as walked, before the session issuer is read (see [`walk_item`]).
+struct WalkedIdentity<'a> {
+    identity: Identity<'a>,
+    /// The raw `sessionContext`, read only when needed.
+    context: Option<&'a [u8]>,
+}
+
+/// Reads the keys of the `userIdentity` object whose `{` is at `start`, in the same pass that
+/// steps over it; returns it and the index just past it.
+fn walk_identity_at(b: &[u8], start: usize) -> Option<(WalkedIdentity<'_>, usize)> {
+    let mut o = WalkedIdentity {
+        identity: Identity::default(),
+        context: None,
+    };
+    let end = walk_object_at(b, start, |k, at| {
+        let end = value_end(b, at)?;
+        let v = &b[at..end];
+        let id = &mut o.identity;
         match key_of(k) {
-            Known::Type => o.kind = text_token(v)?,
-            Known::Arn => o.arn = text_token(v)?,
-            Known::PrincipalId => o.principal_id = text_token(v)?,
-            Known::AccountId => o.account_id = text_token(v)?,
-            Known::InvokedBy => o.invoked_by = text_token(v)?,
-            Known::SessionContext => context = Some(v),
+            Known::Type => id.kind = text_token(v)?,
+            Known::Arn => id.arn = text_token(v)?,
+            Known::PrincipalId => id.principal_id = text_token(v)?,
+            Known::AccountId => id.account_id = text_token(v)?,
+            Known::InvokedBy => id.invoked_by = text_token(v)?,
+            Known::SessionContext => o.context = Some(v),
             _ => {}
         }
-        Some(())
+        Some(end)
     })?;
+    Some((o, end))
+}
+
+/// Reads a `userIdentity` value that is not an object as [`Obj`] does: nothing (an array is
+/// still checked to be JSON, as serde would).
+fn walk_identity_other(raw: &[u8]) -> Option<WalkedIdentity<'_>> {
+    let identity = walk_nested(raw, |_: &mut Identity, _, _| Some(()))?;
+    Some(WalkedIdentity {
+        identity,
+        context: None,
+    })
+}
+
+/// Completes a walked identity. The session issuer only serves when the identity names no
+/// caller (no `arn`, no `principalId`) or no account is known otherwise (`need_account`): only
+/// then is `sessionContext` read, which saves most of the identity's values on nearly every
+/// record. So unlike the serde reader, the issuer's fields may stay unread; what is counted is
+/// the same.
+fn finish_identity(walked: WalkedIdentity<'_>, need_account: bool) -> Option<Identity<'_>> {
+    let WalkedIdentity {
+        mut identity,
+        context,
+    } = walked;
     let needed = (identity.arn.is_none() && identity.principal_id.is_none())
         || (need_account && identity.account_id.is_none());
     if let Some(v) = context.filter(|_| needed) {
@@ -1136,9 +1184,19 @@ fn walk_identity(raw: &[u8], need_account: bool) -> Option<Identity<'_>> {
 fn walk_item(b: &[u8]) -> Option<Item<'_>> {
     let mut item = Item::default();
     let mut identity = None;
-    walk_object(b, |k, v| {
+    let end = walk_object_at(b, skip_ws(b, 0), |k, at| {
+        let known = key_of(k);
+        // The identity is read in the pass that steps over it, not stepped over and walked
+        // again: it is a third of a typical record.
+        if known == Known::UserIdentity && b.get(at) == Some(&b'{') {
+            let (walked, end) = walk_identity_at(b, at)?;
+            identity = Some(walked);
+            return Some(end);
+        }
+        let end = value_end(b, at)?;
+        let v = &b[at..end];
         let f = &mut item.fields;
-        match key_of(k) {
+        match known {
             Known::EventTime => {
                 item.names_a_record = true;
                 f.event_time = text_token(v)?;
@@ -1155,9 +1213,7 @@ fn walk_item(b: &[u8]) -> Option<Item<'_>> {
             Known::RecipientAccountId => f.recipient_account = text_token(v)?,
             Known::UserAgent => f.user_agent = text_token(v)?,
             Known::InvokedBy => f.invoked_by = text_token(v)?,
-            // Read once the whole record is walked: whether its account is known decides how much
-            // of the identity is needed.
-            Known::UserIdentity => identity = Some(v),
+            Known::UserIdentity => identity = Some(walk_identity_other(v)?),
             Known::ResponseElements => {
                 f.response_request_id = walk_nested(v, |r: &mut Response, k, v| {
                     if key_of(k) == Known::ResponseRequestId {
@@ -1174,11 +1230,16 @@ fn walk_item(b: &[u8]) -> Option<Item<'_>> {
             }
             _ => {}
         }
-        Some(())
+        Some(end)
     })?;
-    if let Some(v) = identity {
+    if skip_ws(b, end) != b.len() {
+        return None;
+    }
+    // Whether the record's account is known decides how much of the identity is needed: the
+    // identity comes before `recipientAccountId` in the record, so it is completed here.
+    if let Some(walked) = identity {
         let need_account = item.fields.recipient_account.is_none();
-        item.fields.identity = walk_identity(v, need_account)?;
+        item.fields.identity = finish_identity(walked, need_account)?;
     }
     Some(item)
 }
@@ -1439,7 +1500,14 @@ impl Default for FileCalls {
 impl FileCalls {
     /// Notes one record's call if it is an EC2 call within the scan's filters; returns its
     /// position, to be linked to a kept record with [`FileCalls::link_kept`].
-    fn observe(&mut self, fields: &CallFields<'_>, opts: &ScanOptions) -> Option<usize> {
+    /// `agent_actor` is the actor by user agent when the caller has it already (the events of a
+    /// kept record carry it); otherwise it is read from the fields.
+    fn observe(
+        &mut self,
+        fields: &CallFields<'_>,
+        agent_actor: Option<Actor>,
+        opts: &ScanOptions,
+    ) -> Option<usize> {
         if fields.event_source.as_deref() != Some(EC2_SOURCE) {
             return None;
         }
@@ -1477,7 +1545,7 @@ impl FileCalls {
             id: CallId::of(fields),
             cell,
             tally: CallTally::of_call(fields.error_code.as_deref()),
-            actor: actor_of_agent(fields.user_agent.as_deref()),
+            actor: agent_actor.unwrap_or_else(|| actor_of_agent(fields.user_agent.as_deref())),
             kept: None,
         });
         Some(self.pending.len() - 1)
@@ -1506,7 +1574,7 @@ pub(crate) fn extract_and_count(
         let mut noted = None;
         if may_be_ec2(bytes) {
             with_light_fields(kind, bytes, &mut |fields| {
-                noted = calls.observe(fields, opts);
+                noted = calls.observe(fields, None, opts);
             });
         }
         return (Extracted::Filtered(FilterReason::NotEniCall), noted);
@@ -1518,12 +1586,19 @@ pub(crate) fn extract_and_count(
     };
     match unwrap_record(kind, value) {
         Ok(record) => {
+            let extracted = extract_record(&record, origin);
+            // A kept record's events carry the actor by user agent
+            // ([`actor::from_user_agent`]): not searched for a second time.
+            let agent_actor = match &extracted {
+                Extracted::Kept(kept) => kept.events.first().map(|e| e.actor),
+                _ => None,
+            };
             let noted = if record.is_object() {
-                calls.observe(&CallFields::from_value(&record), opts)
+                calls.observe(&CallFields::from_value(&record), agent_actor, opts)
             } else {
                 None
             };
-            (extract_record(&record, origin), noted)
+            (extracted, noted)
         }
         Err(why) => (Extracted::Malformed(why), None),
     }
@@ -2206,7 +2281,7 @@ mod tests {
             for id in ids {
                 let record = DESCRIBE.replace("000000000001", &format!("{id:012}"));
                 let v: Value = serde_json::from_str(&record).unwrap();
-                calls.observe(&CallFields::from_value(&v), &opts);
+                calls.observe(&CallFields::from_value(&v), None, &opts);
             }
             calls
         };
