@@ -81,15 +81,18 @@ use crate::model::Actor;
 use crate::scan::{ActorFilter, ScanOptions};
 use crate::stats::FilterReason;
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasher, RandomState};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 /// FxHash (rustc's hasher): a multiply and a rotate per word. The id set and the cell indexes
 /// are hit once per EC2 record and SipHash was a visible share of the counting cost there. Their
@@ -244,29 +247,79 @@ pub struct CallCountRow {
     pub failed: u64,
 }
 
-/// Strings stored once, named by a small number.
+/// The keys of every interner's hash: SipHash, randomly keyed once per process. Caller ARNs
+/// hold session names that anyone able to assume a role picks, and a hash that such text could
+/// collide on purpose would let it slow the scan down. One set of keys for all interners, so
+/// that a name's hash computed in a worker serves again when the name enters the scan's table.
+fn name_keys() -> &'static RandomState {
+    static KEYS: OnceLock<RandomState> = OnceLock::new();
+    KEYS.get_or_init(RandomState::new)
+}
+
+/// Strings stored once, named by a small number. The names lie end to end in one string, and
+/// each one's hash is kept: a table grows without hashing its names again, and another
+/// interner takes a name over without hashing it again ([`Interner::intern_from`]).
 #[derive(Debug, Clone, Default)]
 struct Interner {
-    /// Randomly keyed (SipHash): caller ARNs hold session names that anyone able to assume a
-    /// role picks, and a hash that such text could collide on purpose would let it slow the
-    /// scan down.
-    ids: HashMap<Arc<str>, u32>,
-    names: Vec<Arc<str>>,
+    ids: HashTable<u32>,
+    text: String,
+    /// Where each name ends in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+    hashes: Vec<u64>,
 }
 
 /// The symbol of an absent account or region.
 const NO_NAME: u32 = u32::MAX;
 
 impl Interner {
+    /// Room for `names` names of `bytes` bytes in all before any growth.
+    fn with_capacity(names: usize, bytes: usize) -> Self {
+        Interner {
+            ids: HashTable::with_capacity(names),
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(names),
+            hashes: Vec::with_capacity(names),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        self.intern_hashed(s, name_keys().hash_one(s))
+    }
+
+    /// [`Interner::intern`] with `hash` already computed with [`name_keys`].
+    fn intern_hashed(&mut self, s: &str, hash: u64) -> u32 {
+        let Interner {
+            ids,
+            text,
+            ends,
+            hashes,
+        } = self;
+        let name = |id: u32| {
+            let i = id as usize;
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            &text[start..ends[i]]
+        };
+        if let Some(&id) = ids.find(hash, |&id| name(id) == s) {
             return id;
         }
-        let id = self.names.len() as u32;
-        let name: Arc<str> = Arc::from(s);
-        self.names.push(name.clone());
-        self.ids.insert(name, id);
+        let id = ends.len() as u32;
+        text.push_str(s);
+        ends.push(text.len());
+        hashes.push(hash);
+        ids.insert_unique(hash, id, |&id| hashes[id as usize]);
         id
+    }
+
+    /// Interns `other`'s name `id` (absent: [`NO_NAME`]) with the hash `other` keeps for it.
+    fn intern_from(&mut self, other: &Interner, id: u32) -> u32 {
+        match (other.name(id), other.hashes.get(id as usize)) {
+            (Some(text), Some(&hash)) => self.intern_hashed(text, hash),
+            _ => NO_NAME,
+        }
     }
 
     fn intern_opt(&mut self, s: Option<&str>) -> u32 {
@@ -287,7 +340,10 @@ impl Interner {
     }
 
     fn name(&self, id: u32) -> Option<&str> {
-        self.names.get(id as usize).map(|n| &**n)
+        let i = id as usize;
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
     }
 }
 
@@ -403,16 +459,16 @@ impl CallCounts {
 
     /// Adds every cell of `other` (counts of another shard or worker) to this table.
     pub fn merge(&mut self, other: &CallCounts) {
-        let mut names = vec![NO_NAME; other.names.names.len()];
+        let mut names = vec![NO_NAME; other.names.len()];
         let mut name = |this: &mut Interner, id: u32| -> u32 {
-            match (names.get_mut(id as usize), other.names.name(id)) {
-                (Some(slot), Some(text)) => {
+            match names.get_mut(id as usize) {
+                Some(slot) => {
                     if *slot == NO_NAME {
-                        *slot = this.intern(text);
+                        *slot = this.intern_from(&other.names, id);
                     }
                     *slot
                 }
-                _ => NO_NAME,
+                None => NO_NAME,
             }
         };
         for (key, tally) in &other.cells {
@@ -443,9 +499,11 @@ impl CallCounts {
     pub fn rows(&self) -> Vec<CallCountRow> {
         // Rank the names once and sort the cells by integers: sorting the rows by their text
         // compared long caller ARNs some two million times.
-        let names = &self.names.names;
+        let names: Vec<&str> = (0..self.names.len() as u32)
+            .map(|id| self.names.name(id).unwrap_or_default())
+            .collect();
         let mut by_text: Vec<usize> = (0..names.len()).collect();
-        by_text.sort_unstable_by(|&a, &b| names[a].cmp(&names[b]));
+        by_text.sort_unstable_by(|&a, &b| names[a].cmp(names[b]));
         let mut rank = vec![0u32; names.len()];
         for (r, &id) in by_text.iter().enumerate() {
             rank[id] = r as u32 + 1;
@@ -469,7 +527,9 @@ impl CallCounts {
             })
             .collect();
         order.sort_unstable_by_key(|(key, _)| *key);
-        let text = |id: u32| self.names.names.get(id as usize).cloned();
+        // Each name is shared by the rows that hold it.
+        let shared: Vec<Arc<str>> = names.iter().map(|&n| Arc::from(n)).collect();
+        let text = |id: u32| shared.get(id as usize).cloned();
         order
             .into_iter()
             .map(|(_, (k, t))| CallCountRow {
@@ -1484,10 +1544,7 @@ impl Default for FileCalls {
     fn default() -> Self {
         // Sized for a typical file so that the first thousand calls do not rehash.
         FileCalls {
-            names: Interner {
-                ids: HashMap::with_capacity(512),
-                names: Vec::with_capacity(512),
-            },
+            names: Interner::with_capacity(512, 32 * 1024),
             last_account: NO_NAME,
             last_region: NO_NAME,
             index: FastMap::with_capacity_and_hasher(1024, Default::default()),
@@ -1641,7 +1698,7 @@ impl CallCounter {
             ..
         } = file;
         // The file's names and cells are translated once each, not once per call.
-        let mut name_map = vec![NO_NAME; names.names.len()];
+        let mut name_map = vec![NO_NAME; names.len()];
         let mut cell_map: Vec<[u32; 3]> = vec![[u32::MAX; 3]; cells.len()];
         for call in pending {
             if !self.seen.first(call.id) {
@@ -1663,14 +1720,14 @@ impl CallCounter {
             let rank = actor_rank(actor) as usize;
             if slot[rank] == u32::MAX {
                 let mut name = |id: u32| -> u32 {
-                    match (name_map.get_mut(id as usize), names.name(id)) {
-                        (Some(s), Some(text)) => {
+                    match name_map.get_mut(id as usize) {
+                        Some(s) => {
                             if *s == NO_NAME {
-                                *s = self.counts.names.intern(text);
+                                *s = self.counts.names.intern_from(&names, id);
                             }
                             *s
                         }
-                        _ => NO_NAME,
+                        None => NO_NAME,
                     }
                 };
                 let key = CellKey {
