@@ -945,12 +945,13 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The end (exclusive) of the string whose opening quote is at `i`. Most strings of a record
-/// are short (ids, names, times), where calling a general vector search costs more than the
-/// search: 16 bytes are compared at a time, inline.
+/// The end (exclusive) of the string whose opening quote is at `i`, and whether it holds an
+/// escape. Most strings of a record are short (ids, names, times), where calling a general
+/// vector search costs more than the search: 16 bytes are compared at a time, inline.
 #[inline]
-fn string_end(b: &[u8], i: usize) -> Option<usize> {
+fn string_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut j = i + 1;
+    let mut escaped = false;
     #[cfg(target_arch = "x86_64")]
     while j + 16 <= b.len() {
         use core::arch::x86_64::*;
@@ -968,33 +969,41 @@ fn string_end(b: &[u8], i: usize) -> Option<usize> {
         }
         let k = j + hits.trailing_zeros() as usize;
         if b[k] == b'"' {
-            return Some(k + 1);
+            return Some((k + 1, escaped));
         }
         // A backslash: the next byte is escaped, whatever it is.
+        escaped = true;
         j = k + 2;
     }
     while let Some(&c) = b.get(j) {
         match c {
-            b'"' => return Some(j + 1),
-            b'\\' => j += 2,
+            b'"' => return Some((j + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                j += 2;
+            }
             _ => j += 1,
         }
     }
     None
 }
 
-/// The end (exclusive) of the JSON value starting at `i`; objects and arrays are stepped over
-/// with the framer's block scanner. The value's content is not validated.
+/// The end (exclusive) of the JSON value starting at `i`, and whether the value is a string
+/// without escapes (`plain`, read by [`text_value`] without a parse); objects and arrays are
+/// stepped over with the framer's block scanner. The value's content is not validated.
 #[inline]
-fn value_end(b: &[u8], i: usize) -> Option<usize> {
+fn value_end(b: &[u8], i: usize) -> Option<(usize, bool)> {
     match *b.get(i)? {
-        b'"' => string_end(b, i),
-        c @ (b'{' | b'[') => Skip::starting_with(c).run(b, i + 1).ok(),
+        b'"' => string_end(b, i).map(|(end, escaped)| (end, !escaped)),
+        c @ (b'{' | b'[') => Skip::starting_with(c)
+            .run(b, i + 1)
+            .ok()
+            .map(|end| (end, false)),
         _ => {
             let mut j = i;
             while let Some(&c) = b.get(j) {
                 if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
-                    return Some(j);
+                    return Some((j, false));
                 }
                 j += 1;
             }
@@ -1006,9 +1015,14 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 /// A value as [`Text`] reads it; plain strings are borrowed without a parse.
 #[inline]
 fn text_token(raw: &[u8]) -> Option<Option<Cow<'_, str>>> {
-    if let [b'"', inner @ .., b'"'] = raw
-        && memchr::memchr(b'\\', inner).is_none()
-    {
+    let plain = matches!(raw, [b'"', inner @ .., b'"'] if memchr::memchr(b'\\', inner).is_none());
+    text_value(raw, plain)
+}
+
+/// [`text_token`] for a value [`value_end`] has already said is `plain` or not.
+#[inline]
+fn text_value(raw: &[u8], plain: bool) -> Option<Option<Cow<'_, str>>> {
+    if plain && let [b'"', inner @ .., b'"'] = raw {
         // Nearly every value is ASCII, checked far faster than by a general UTF-8 validation.
         let s = if inner.is_ascii() {
             // SAFETY: ASCII bytes are valid UTF-8.
@@ -1115,11 +1129,12 @@ fn walk_object_at(
             return None;
         }
         // Keys are compared as bytes; one with an escape is left to serde.
-        let key_end = string_end(b, i)? - 1;
-        let key = &b[i + 1..key_end];
-        if key.contains(&b'\\') {
+        let (end, escaped) = string_end(b, i)?;
+        if escaped {
             return None;
         }
+        let key_end = end - 1;
+        let key = &b[i + 1..key_end];
         i = skip_ws(b, key_end + 1);
         if b.get(i) != Some(&b':') {
             return None;
@@ -1138,7 +1153,7 @@ fn walk_object_at(
 /// each key and its raw value; `None` as [`walk_object_at`] says.
 fn walk_object<'a>(b: &'a [u8], mut on: impl FnMut(&[u8], &'a [u8]) -> Option<()>) -> Option<()> {
     let end = walk_object_at(b, skip_ws(b, 0), |key, start| {
-        let end = value_end(b, start)?;
+        let (end, _) = value_end(b, start)?;
         on(key, &b[start..end])?;
         Some(end)
     })?;
@@ -1187,15 +1202,16 @@ fn walk_identity_at(b: &[u8], start: usize) -> Option<(WalkedIdentity<'_>, usize
         context: None,
     };
     let end = walk_object_at(b, start, |k, at| {
-        let end = value_end(b, at)?;
+        let (end, plain) = value_end(b, at)?;
         let v = &b[at..end];
+        let text = || text_value(v, plain);
         let id = &mut o.identity;
         match key_of(k) {
-            Known::Type => id.kind = text_token(v)?,
-            Known::Arn => id.arn = text_token(v)?,
-            Known::PrincipalId => id.principal_id = text_token(v)?,
-            Known::AccountId => id.account_id = text_token(v)?,
-            Known::InvokedBy => id.invoked_by = text_token(v)?,
+            Known::Type => id.kind = text()?,
+            Known::Arn => id.arn = text()?,
+            Known::PrincipalId => id.principal_id = text()?,
+            Known::AccountId => id.account_id = text()?,
+            Known::InvokedBy => id.invoked_by = text()?,
             Known::SessionContext => o.context = Some(v),
             _ => {}
         }
@@ -1253,26 +1269,27 @@ fn walk_item(b: &[u8]) -> Option<Item<'_>> {
             identity = Some(walked);
             return Some(end);
         }
-        let end = value_end(b, at)?;
+        let (end, plain) = value_end(b, at)?;
         let v = &b[at..end];
+        let text = || text_value(v, plain);
         let f = &mut item.fields;
         match known {
             Known::EventTime => {
                 item.names_a_record = true;
-                f.event_time = text_token(v)?;
+                f.event_time = text()?;
             }
             Known::EventName => {
                 item.names_a_record = true;
-                f.event_name = text_token(v)?;
+                f.event_name = text()?;
             }
-            Known::EventSource => f.event_source = text_token(v)?,
-            Known::EventId => f.event_id = text_token(v)?,
-            Known::RequestId => f.request_id = text_token(v)?,
-            Known::ErrorCode => f.error_code = text_token(v)?,
-            Known::AwsRegion => f.region = text_token(v)?,
-            Known::RecipientAccountId => f.recipient_account = text_token(v)?,
-            Known::UserAgent => f.user_agent = text_token(v)?,
-            Known::InvokedBy => f.invoked_by = text_token(v)?,
+            Known::EventSource => f.event_source = text()?,
+            Known::EventId => f.event_id = text()?,
+            Known::RequestId => f.request_id = text()?,
+            Known::ErrorCode => f.error_code = text()?,
+            Known::AwsRegion => f.region = text()?,
+            Known::RecipientAccountId => f.recipient_account = text()?,
+            Known::UserAgent => f.user_agent = text()?,
+            Known::InvokedBy => f.invoked_by = text()?,
             Known::UserIdentity => identity = Some(walk_identity_other(v)?),
             Known::ResponseElements => {
                 f.response_request_id = walk_nested(v, |r: &mut Response, k, v| {
@@ -2131,6 +2148,30 @@ mod tests {
         for odd in ["42", "null", "\"text\"", "[1,2]", "{}"] {
             fields_both_ways(odd);
         }
+    }
+
+    #[test]
+    fn escaped_keys_are_left_to_serde() {
+        // The fast reader compares keys as bytes: a key spelled with an escape, at the top or
+        // in the identity it reads in the same pass, makes it give up rather than misread.
+        for record in [
+            r#"{"event\u004eame":"DescribeInstances","eventSource":"ec2.amazonaws.com"}"#,
+            r#"{"eventName":"DescribeInstances","userIdentity":{"\u0061rn":"a"}}"#,
+        ] {
+            assert!(walk_item(record.as_bytes()).is_none(), "{record}");
+            let mut read = None;
+            with_light_fields(ItemKind::Record, record.as_bytes(), &mut |f| {
+                read = Some(into_static(f.clone()));
+            });
+            let read = read.expect("serde reads it");
+            assert_eq!(read.event_name.as_deref(), Some("DescribeInstances"));
+        }
+        let mut arn = None;
+        let record = r#"{"eventName":"X","userIdentity":{"\u0061rn":"a"}}"#;
+        with_light_fields(ItemKind::Record, record.as_bytes(), &mut |f| {
+            arn = f.identity.arn.as_deref().map(str::to_string);
+        });
+        assert_eq!(arn.as_deref(), Some("a"));
     }
 
     #[test]
