@@ -67,8 +67,8 @@
 //! without an assumption on how late a duplicate can come; see docs/performance.md.
 //!
 //! The table grows with minutes × APIs × callers, not with records: account, region, API and
-//! caller are interned once each, and a cell costs about 100 bytes (a 32-byte key and 24 bytes
-//! of counters in a vector, and the key again in the index). Callers are many where sessions
+//! caller are interned once each, and a cell costs about 65 bytes (a 32-byte key and 24 bytes
+//! of counters in a vector, and its 4-byte position in the index). Callers are many where sessions
 //! are short-lived (each IRSA session has its own ARN), so a busy account can have a cell for
 //! most of its calls; measured figures are in docs/performance.md.
 
@@ -86,10 +86,10 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::OnceLock;
@@ -158,8 +158,13 @@ impl Hasher for FxHasher {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
+
+/// The [`FxHasher`] hash of a cell's key.
+#[inline]
+fn fx_hash<K: Hash>(key: &K) -> u64 {
+    BuildHasherDefault::<FxHasher>::default().hash_one(key)
+}
 
 /// The `eventSource` of the EC2 API.
 pub const EC2_SOURCE: &str = "ec2.amazonaws.com";
@@ -400,7 +405,8 @@ fn actor_rank(a: Actor) -> u8 {
 #[derive(Clone, Default)]
 pub struct CallCounts {
     names: Interner,
-    index: FastMap<CellKey, u32>,
+    /// Positions in `cells`, hashed by their keys: 4 bytes a cell rather than the key again.
+    index: HashTable<u32>,
     cells: Vec<(CellKey, CallTally)>,
 }
 
@@ -449,11 +455,14 @@ impl CallCounts {
 
     /// The index of `key`'s cell, created empty if new.
     fn cell(&mut self, key: CellKey) -> usize {
-        let next = self.cells.len() as u32;
-        let at = *self.index.entry(key).or_insert(next);
-        if at == next {
-            self.cells.push((key, CallTally::default()));
+        let CallCounts { index, cells, .. } = self;
+        let hash = fx_hash(&key);
+        if let Some(&at) = index.find(hash, |&at| cells[at as usize].0 == key) {
+            return at as usize;
         }
+        let at = cells.len() as u32;
+        cells.push((key, CallTally::default()));
+        index.insert_unique(hash, at, |&at| fx_hash(&cells[at as usize].0));
         at as usize
     }
 
@@ -1552,7 +1561,8 @@ pub(crate) struct FileCalls {
     /// The account and region of the previous call, most often those of the next.
     last_account: u32,
     last_region: u32,
-    index: FastMap<FileCell, u32>,
+    /// Positions in `cells`, hashed by their keys.
+    index: HashTable<u32>,
     cells: Vec<FileCell>,
     pending: Vec<PendingCall>,
 }
@@ -1564,7 +1574,7 @@ impl Default for FileCalls {
             names: Interner::with_capacity(512, 32 * 1024),
             last_account: NO_NAME,
             last_region: NO_NAME,
-            index: FastMap::with_capacity_and_hasher(1024, Default::default()),
+            index: HashTable::with_capacity(1024),
             cells: Vec::with_capacity(1024),
             pending: Vec::with_capacity(1024),
         }
@@ -1610,11 +1620,17 @@ impl FileCalls {
             api: self.names.intern(api),
             caller: self.names.intern(caller_text(fields).unwrap_or("unknown")),
         };
-        let next = self.cells.len() as u32;
-        let cell = *self.index.entry(key).or_insert(next);
-        if cell == next {
-            self.cells.push(key);
-        }
+        let FileCalls { index, cells, .. } = self;
+        let hash = fx_hash(&key);
+        let cell = match index.find(hash, |&at| cells[at as usize] == key) {
+            Some(&at) => at,
+            None => {
+                let at = cells.len() as u32;
+                cells.push(key);
+                index.insert_unique(hash, at, |&at| fx_hash(&cells[at as usize]));
+                at
+            }
+        };
         self.pending.push(PendingCall {
             id: CallId::of(fields),
             cell,
