@@ -72,7 +72,7 @@ fn library(trail: &Path) -> ReportInput {
         ..ScanOptions::default()
     };
     let summary = scan(objects, &options, &mut collector, &mut Quiet).unwrap();
-    collector.finish().with_calls(summary.calls.rows())
+    collector.finish().with_calls(summary.calls)
 }
 
 fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -147,10 +147,10 @@ fn export_reads_back_in_pyarrow_pandas_duckdb_and_spark() {
             "enis",
             cnitrail_frames::eni_rows(&input.timeline.enis).len(),
         ),
-        ("ec2_calls", input.calls.len()),
+        ("ec2_calls", input.call_counts().len()),
         (
             "throttled_calls",
-            input.calls.iter().filter(|c| c.throttled > 0).count(),
+            input.call_rows().iter().filter(|c| c.throttled > 0).count(),
         ),
         ("subnet_usage", usage.height()),
     ]);
@@ -182,7 +182,7 @@ fn export_reads_back_in_pyarrow_pandas_duckdb_and_spark() {
         serde_json::json!(["2026-11-21", "2026-11-22"])
     );
     assert_eq!(t["events"]["pandas_time_dtype"], "datetime64[us, UTC]");
-    let calls_max = input.calls.iter().map(|c| c.minute).max().unwrap();
+    let calls_max = input.call_rows().iter().map(|c| c.minute).max().unwrap();
     assert_eq!(t["ec2_calls"]["time_max"], iso(calls_max));
     // A few values.
     let enis: std::collections::BTreeSet<&str> = input

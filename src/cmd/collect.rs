@@ -8,7 +8,7 @@ use crate::exit::Code;
 use crate::output::{Destination, default_format};
 use crate::rows::{write_frame, write_frame_to};
 use anyhow::Result;
-use cnitrail_core::ScanSummary;
+use cnitrail_core::{CallCountRow, ScanSummary};
 use cnitrail_frames::polars::prelude::DataFrame;
 use cnitrail_report::{Collector, ReportInput};
 use std::io::Write;
@@ -25,11 +25,11 @@ pub(super) fn collect(
     let mut summary = scan_counting(input, output, &mut collector, count_calls)?;
     let counts = std::mem::take(&mut summary.calls);
     // Ordering the events beside listing the counts (and building the throttle tables of them).
-    let mut collected = collector.finish_with_calls(&counts);
+    let mut collected = collector.finish_with_calls(counts);
     if count_calls && let Some(from) = &input.from_parquet {
         // The events files hold only ENI calls; `cnitrail export` also writes everyone's.
         let calls = super::from_parquet::read_calls(from, input)?.unwrap_or_default();
-        collected = collected.with_calls(calls);
+        collected = collected.with_calls(calls.iter().map(CallCountRow::as_cell).collect());
     }
     Ok((collected, summary))
 }

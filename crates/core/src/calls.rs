@@ -252,6 +252,25 @@ pub struct CallCountRow {
     pub failed: u64,
 }
 
+impl CallCountRow {
+    /// The row as a cell with borrowed names (to count it into a [`CallCounts`]).
+    pub fn as_cell(&self) -> CallCell<'_> {
+        CallCell {
+            minute: self.minute,
+            account: self.account.as_deref(),
+            region: self.region.as_deref(),
+            api: &self.api,
+            caller: &self.caller,
+            actor: self.actor,
+            tally: CallTally {
+                calls: self.calls,
+                throttled: self.throttled,
+                failed: self.failed,
+            },
+        }
+    }
+}
+
 /// The keys of every interner's hash: SipHash, randomly keyed once per process. Caller ARNs
 /// hold session names that anyone able to assume a role picks, and a hash that such text could
 /// collide on purpose would let it slow the scan down. One set of keys for all interners, so
@@ -503,55 +522,199 @@ impl CallCounts {
         t
     }
 
-    /// Every cell as an owned row, sorted by minute, account, region, api, caller, then actor
-    /// (`cni`, `resource-controller`, `other`); absent accounts and regions sort first.
-    pub fn rows(&self) -> Vec<CallCountRow> {
+    /// Every cell, in no particular order, with its names borrowed: for sums that need no
+    /// order (no sort, no copy of any name).
+    pub fn cells(&self) -> impl Iterator<Item = CallCell<'_>> + '_ {
+        self.cells.iter().map(|(k, t)| CallCell {
+            minute: minute_start(k.minute),
+            account: self.names.name(k.account),
+            region: self.names.name(k.region),
+            api: self.names.name(k.api).unwrap_or_default(),
+            caller: self.names.name(k.caller).unwrap_or_default(),
+            actor: k.actor,
+            tally: *t,
+        })
+    }
+
+    /// The cells in [`CallCounts::rows`]' order, each name given by its rank in text order:
+    /// what groups and sorts by name can compare as integers.
+    pub fn listing(&self) -> CallListing<'_> {
         // Rank the names once and sort the cells by integers: sorting the rows by their text
         // compared long caller ARNs some two million times.
         let names: Vec<&str> = (0..self.names.len() as u32)
             .map(|id| self.names.name(id).unwrap_or_default())
             .collect();
-        let mut by_text: Vec<usize> = (0..names.len()).collect();
-        by_text.sort_unstable_by(|&a, &b| names[a].cmp(names[b]));
+        let mut by_text: Vec<u32> = (0..names.len() as u32).collect();
+        by_text.sort_unstable_by(|&a, &b| names[a as usize].cmp(names[b as usize]));
         let mut rank = vec![0u32; names.len()];
         for (r, &id) in by_text.iter().enumerate() {
-            rank[id] = r as u32 + 1;
+            rank[id as usize] = r as u32 + 1;
         }
         // An absent name (rank 0) sorts first, as `None` does before any text.
-        let rank_of = |id: u32| rank.get(id as usize).copied().unwrap_or(0);
-        // The keys are computed once each, not at every comparison.
-        let mut order: Vec<_> = self
+        let rank_of = |id: u32| rank.get(id as usize).copied().unwrap_or(NO_RANK);
+        let mut cells: Vec<ListedCell> = self
             .cells
             .iter()
-            .map(|cell @ (k, _)| {
-                let key = (
-                    k.minute,
-                    rank_of(k.account),
-                    rank_of(k.region),
-                    rank_of(k.api),
-                    rank_of(k.caller),
-                    actor_rank(k.actor),
-                );
-                (key, cell)
+            .map(|(k, t)| ListedCell {
+                minute: k.minute,
+                account: rank_of(k.account),
+                region: rank_of(k.region),
+                api: rank_of(k.api),
+                caller: rank_of(k.caller),
+                actor: k.actor,
+                tally: *t,
             })
             .collect();
-        order.sort_unstable_by_key(|(key, _)| *key);
-        // Each name is shared by the rows that hold it.
-        let shared: Vec<Arc<str>> = names.iter().map(|&n| Arc::from(n)).collect();
-        let text = |id: u32| shared.get(id as usize).cloned();
-        order
-            .into_iter()
-            .map(|(_, (k, t))| CallCountRow {
-                minute: DateTime::from_timestamp(k.minute.saturating_mul(60), 0)
-                    .unwrap_or_default(),
-                account: text(k.account),
-                region: text(k.region),
-                api: text(k.api).unwrap_or_default(),
-                caller: text(k.caller).unwrap_or_default(),
-                actor: k.actor,
-                calls: t.calls,
-                throttled: t.throttled,
-                failed: t.failed,
+        cells.sort_unstable_by_key(ListedCell::order);
+        CallListing {
+            names: by_text.iter().map(|&id| names[id as usize]).collect(),
+            cells,
+        }
+    }
+
+    /// Every cell as an owned row, sorted by minute, account, region, api, caller, then actor
+    /// (`cni`, `resource-controller`, `other`); absent accounts and regions sort first.
+    pub fn rows(&self) -> Vec<CallCountRow> {
+        self.listing().rows()
+    }
+}
+
+impl<'a> FromIterator<CallCell<'a>> for CallCounts {
+    /// A table of the given cells (cells of one key add up).
+    fn from_iter<I: IntoIterator<Item = CallCell<'a>>>(cells: I) -> Self {
+        let mut counts = CallCounts::new();
+        for c in cells {
+            let key = CallKey {
+                minute: c.minute,
+                account: c.account,
+                region: c.region,
+                api: c.api,
+                caller: c.caller,
+                actor: c.actor,
+            };
+            counts.add(&key, c.tally);
+        }
+        counts
+    }
+}
+
+/// The start of a minute counted since the Unix epoch ([`ListedCell::minute`]).
+pub fn minute_start(minute: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(minute.saturating_mul(60), 0).unwrap_or_default()
+}
+
+/// One cell with its names borrowed ([`CallCounts::cells`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallCell<'a> {
+    /// The minute (UTC, seconds zero).
+    pub minute: DateTime<Utc>,
+    /// `recipientAccountId` (or the caller's account).
+    pub account: Option<&'a str>,
+    /// `awsRegion`.
+    pub region: Option<&'a str>,
+    /// `eventName`.
+    pub api: &'a str,
+    /// Who called.
+    pub caller: &'a str,
+    /// The scan's actor classification.
+    pub actor: Actor,
+    /// Its counters.
+    pub tally: CallTally,
+}
+
+/// The rank of an absent name (an account or region), before every name.
+pub const NO_RANK: u32 = 0;
+
+/// The table's cells sorted as [`CallCounts::rows`] sorts them, each name given by its rank:
+/// 1 for the first name in text (byte) order, 2 for the next, [`NO_RANK`] for none. Comparing
+/// ranks compares the names, so grouping and ordering by name take integer comparisons only.
+#[derive(Debug, Clone, Default)]
+pub struct CallListing<'a> {
+    /// Name of rank r at r - 1.
+    names: Vec<&'a str>,
+    cells: Vec<ListedCell>,
+}
+
+/// One cell of a [`CallListing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedCell {
+    /// Minutes since the Unix epoch ([`ListedCell::time`]).
+    pub minute: i64,
+    /// The account's rank.
+    pub account: u32,
+    /// The region's rank.
+    pub region: u32,
+    /// The API's rank.
+    pub api: u32,
+    /// The caller's rank.
+    pub caller: u32,
+    /// The scan's actor classification.
+    pub actor: Actor,
+    /// Its counters.
+    pub tally: CallTally,
+}
+
+impl ListedCell {
+    /// The start of the cell's minute.
+    pub fn time(&self) -> DateTime<Utc> {
+        minute_start(self.minute)
+    }
+
+    fn order(&self) -> (i64, u32, u32, u32, u32, u8) {
+        (
+            self.minute,
+            self.account,
+            self.region,
+            self.api,
+            self.caller,
+            actor_rank(self.actor),
+        )
+    }
+}
+
+impl<'a> CallListing<'a> {
+    /// The cells, by minute, account, region, API, caller, then actor.
+    pub fn cells(&self) -> &[ListedCell] {
+        &self.cells
+    }
+
+    /// The name of a rank; `None` for [`NO_RANK`].
+    pub fn name(&self, rank: u32) -> Option<&'a str> {
+        let i = (rank as usize).checked_sub(1)?;
+        self.names.get(i).copied()
+    }
+
+    /// True when there is no cell.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The highest rank: the number of distinct names.
+    pub fn max_rank(&self) -> u32 {
+        self.names.len() as u32
+    }
+
+    /// The cells as owned rows; each name is one `Arc` shared by its rows.
+    pub fn rows(&self) -> Vec<CallCountRow> {
+        let shared: Vec<Arc<str>> = self.names.iter().map(|&n| Arc::from(n)).collect();
+        let text = |rank: u32| {
+            (rank as usize)
+                .checked_sub(1)
+                .and_then(|i| shared.get(i))
+                .cloned()
+        };
+        self.cells
+            .iter()
+            .map(|c| CallCountRow {
+                minute: c.time(),
+                account: text(c.account),
+                region: text(c.region),
+                api: text(c.api).unwrap_or_default(),
+                caller: text(c.caller).unwrap_or_default(),
+                actor: c.actor,
+                calls: c.tally.calls,
+                throttled: c.tally.throttled,
+                failed: c.tally.failed,
             })
             .collect()
     }
@@ -2018,6 +2181,23 @@ mod tests {
         assert!(rows.len() > 100, "{} cells", rows.len());
         assert_eq!(rows, want);
         assert_eq!(rows.iter().map(|r| r.calls).sum::<u64>(), 500);
+
+        // The listing's ranks order as the names do, absent names first; its names are the rows'.
+        let listing = c.listing();
+        assert_eq!(listing.name(NO_RANK), None);
+        for rank in 1..listing.max_rank() {
+            assert!(listing.name(rank) < listing.name(rank + 1));
+        }
+        for (cell, row) in listing.cells().iter().zip(&rows) {
+            assert_eq!(listing.name(cell.account), row.account.as_deref());
+            assert_eq!(listing.name(cell.caller), Some(&*row.caller));
+            assert_eq!(cell.time(), row.minute);
+        }
+        // Counted again from its cells, in any order, or from its rows: the same table.
+        let from_cells: CallCounts = c.cells().collect();
+        assert_eq!(from_cells.rows(), rows);
+        let from_rows: CallCounts = rows.iter().map(CallCountRow::as_cell).collect();
+        assert_eq!(from_rows.rows(), rows);
     }
 
     #[test]

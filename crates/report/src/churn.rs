@@ -269,18 +269,19 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
     // Every EC2 call, when the scan counted them: by the node a node-role caller names, or by
     // the caller itself (ENIs and subnets are not named by a Describe call's count).
     if matches!(options.by, By::Node | By::Caller) {
-        for r in &input.calls {
+        let calls = input.call_counts();
+        for c in calls.cells() {
             let key = match options.by {
-                By::Node => crate::throttle::node_of_caller(&r.caller),
-                _ => Some(&*r.caller),
+                By::Node => crate::throttle::node_of_caller(c.caller),
+                _ => Some(c.caller),
             };
             if key.is_none() {
                 continue;
             }
-            let acc = rows.entry((bucket(r.minute), key)).or_default();
-            *acc.ec2_calls.get_or_insert(0) += r.calls as i64;
+            let acc = rows.entry((bucket(c.minute), key)).or_default();
+            *acc.ec2_calls.get_or_insert(0) += c.tally.calls as i64;
         }
-        if !input.calls.is_empty() {
+        if !calls.is_empty() {
             for acc in rows.values_mut() {
                 acc.ec2_calls.get_or_insert(0);
             }

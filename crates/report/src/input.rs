@@ -4,14 +4,14 @@
 use crate::throttle::{ALL_CALLS, CallTables, call_tables_of};
 use chrono::{DateTime, Utc};
 use cnitrail_core::ScanSummary;
-use cnitrail_core::calls::{CallCountRow, CallCounts, is_throttle};
+use cnitrail_core::calls::{CallCell, CallCountRow, CallCounts, CallTally};
 use cnitrail_core::scan::{Observer, ScanError, ScanOptions, SinkError};
 use cnitrail_core::source::{InputObject, SourceError};
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
 use cnitrail_core::{EniEvent, EventName, EventSink};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 /// An [`EventSink`] that feeds the timeline and keeps the events for the reports (memory grows
 /// with the ENI events, a few percent of a trail's records).
@@ -44,34 +44,28 @@ impl Collector {
         let mut collector = Collector::new(builder);
         let mut summary = cnitrail_core::scan::scan(objects, options, &mut collector, observer)?;
         let counts = std::mem::take(&mut summary.calls);
-        Ok((collector.finish_with_calls(&counts), summary))
+        Ok((collector.finish_with_calls(counts), summary))
     }
 
     /// Builds the timeline and the report input (the two orderings run side by side).
     pub fn finish(self) -> ReportInput {
-        self.finish_with_calls(&CallCounts::default())
+        self.finish_with_calls(CallCounts::default())
     }
 
     /// [`Collector::finish`] with the scan's count of every EC2 call (`ScanSummary::calls`).
-    /// The count is listed, and the throttle report's per-minute tables are built from it,
-    /// while the events are put in order: they read nothing else, and ordering takes longer.
-    pub fn finish_with_calls(self, counts: &CallCounts) -> ReportInput {
+    /// The throttle report's per-minute tables are built from the count while the events are
+    /// put in order: they read nothing else, and ordering takes longer.
+    pub fn finish_with_calls(self, counts: CallCounts) -> ReportInput {
         let Collector { builder, events } = self;
-        let ((timeline, events), (calls, tables)) = rayon::join(
-            || rayon::join(|| builder.finish(), || in_time_order(events)),
-            || {
-                let rows = counts.rows();
-                // A failure is met again, and reported, when the throttle report needs them.
-                let tables = if rows.is_empty() {
-                    None
-                } else {
-                    call_tables_of(&rows, ALL_CALLS).ok()
-                };
-                (rows, tables)
-            },
+        // Three pieces on two cores: the ordering, the longest, runs first where it is; the
+        // timeline is left for whichever core is free first.
+        let ((events, timeline), tables) = rayon::join(
+            || rayon::join(|| in_time_order(events), || builder.finish()),
+            // A failure is met again, and reported, when the throttle report needs them.
+            || (!counts.is_empty()).then(|| call_tables_of(&counts.listing(), ALL_CALLS).ok()),
         );
-        let input = ReportInput::from_ordered(events, timeline).with_calls(calls);
-        if let Some(tables) = tables {
+        let input = ReportInput::from_ordered(events, timeline).with_calls(counts);
+        if let Some(Some(tables)) = tables {
             // Empty: `with_calls` has just made it.
             let _ = input.call_tables.set(tables);
         }
@@ -98,7 +92,9 @@ pub struct ReportInput {
     pub nodes: NodeIndex,
     /// The scan's count of every EC2 call, when it took one (`ScanOptions::count_calls`);
     /// empty otherwise.
-    pub calls: Vec<CallCountRow>,
+    calls: CallCounts,
+    /// `calls` as rows, listed when first asked for.
+    call_rows: OnceLock<Vec<CallCountRow>>,
     /// The throttle report's tables of `calls`, when built ahead of the report.
     pub(crate) call_tables: OnceLock<CallTables>,
 }
@@ -115,43 +111,52 @@ impl ReportInput {
             events,
             timeline,
             nodes,
-            calls: Vec::new(),
+            calls: CallCounts::default(),
+            call_rows: OnceLock::new(),
             call_tables: OnceLock::new(),
         }
     }
 
-    /// The scan's count of every EC2 call; without one (the scan was not asked to count), one
-    /// row per kept event, so that the per-minute figures cover at least the ENI calls.
-    pub fn call_rows(&self) -> Cow<'_, [CallCountRow]> {
+    /// The scan's count of every EC2 call; empty when the scan was not asked to count.
+    pub fn call_counts(&self) -> &CallCounts {
+        &self.calls
+    }
+
+    /// The scan's count of every EC2 call; without one (the scan was not asked to count), a
+    /// count of the kept events, so that the per-minute figures cover at least the ENI calls.
+    pub fn calls_or_events(&self) -> Cow<'_, CallCounts> {
         if !self.calls.is_empty() {
             return Cow::Borrowed(&self.calls);
         }
-        let rows = self
+        let cells = self
             .events
             .iter()
             .filter(|e| e.event_name != EventName::CreateSubnet)
-            .map(|e| {
-                let code = e.error_code_raw.as_deref();
-                let minute = e.event_time.timestamp().div_euclid(60) * 60;
-                CallCountRow {
-                    minute: DateTime::from_timestamp(minute, 0).unwrap_or(e.event_time),
-                    account: e.account.as_deref().map(Arc::from),
-                    region: e.region.as_deref().map(Arc::from),
-                    api: e.event_name.as_str().into(),
-                    caller: e.caller_arn.as_deref().unwrap_or("unknown").into(),
-                    actor: e.actor,
-                    calls: 1,
-                    throttled: u64::from(code.is_some_and(is_throttle)),
-                    failed: u64::from(code.is_some()),
-                }
-            })
-            .collect();
-        Cow::Owned(rows)
+            .map(|e| CallCell {
+                minute: e.event_time,
+                account: e.account.as_deref(),
+                region: e.region.as_deref(),
+                api: e.event_name.as_str(),
+                caller: e.caller_arn.as_deref().unwrap_or("unknown"),
+                actor: e.actor,
+                tally: CallTally::of_call(e.error_code_raw.as_deref()),
+            });
+        Cow::Owned(cells.collect())
+    }
+
+    /// [`ReportInput::calls_or_events`] as rows (minute, account, region, API, caller and actor
+    /// order).
+    pub fn call_rows(&self) -> Cow<'_, [CallCountRow]> {
+        if self.calls.is_empty() {
+            return Cow::Owned(self.calls_or_events().rows());
+        }
+        Cow::Borrowed(self.call_rows.get_or_init(|| self.calls.rows()))
     }
 
     /// Adds the scan's count of every EC2 call (`ScanSummary::calls`).
-    pub fn with_calls(mut self, calls: Vec<CallCountRow>) -> Self {
+    pub fn with_calls(mut self, calls: CallCounts) -> Self {
         self.calls = calls;
+        self.call_rows = OnceLock::new();
         self.call_tables = OnceLock::new();
         self
     }

@@ -91,6 +91,13 @@ impl TableBuilder {
         self
     }
 
+    /// Appends the columns of `other` (built for the same table and height, perhaps on
+    /// another core).
+    pub(crate) fn append(mut self, other: TableBuilder) -> Self {
+        self.columns.extend(other.columns);
+        self
+    }
+
     pub(crate) fn build(self) -> Result<DataFrame, ReportError> {
         let table = self.table;
         DataFrame::new(self.height, self.columns)

@@ -10,12 +10,12 @@
 use crate::table::TableBuilder;
 use crate::{ReportError, ReportInput};
 use chrono::{DateTime, Duration, Utc};
-use cnitrail_core::calls::CallCountRow;
+use cnitrail_core::calls::{CallListing, minute_start};
 use cnitrail_core::{Actor, EniEvent, EventName};
 use cnitrail_frames::polars::prelude::DataFrame;
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
 
 /// Options of the throttle report.
@@ -88,23 +88,24 @@ pub(crate) const ALL_CALLS: &str = "all-ec2-calls";
 
 /// Where the per-minute figures came from.
 fn source(input: &ReportInput) -> &'static str {
-    if input.calls.is_empty() {
+    if input.call_counts().is_empty() {
         "eni-calls"
     } else {
         ALL_CALLS
     }
 }
 
-/// (minute, account, region, API), borrowed from the rows: the rows are many and the keys few.
-type Cell<'a> = (DateTime<Utc>, Option<&'a str>, Option<&'a str>, &'a str);
+/// (minute, account, region, API), the minute counted since the epoch and the names by their
+/// ranks in the listing (which compare as the names do).
+type Cell = (i64, u32, u32, u32);
 
 #[derive(Default)]
-struct MinuteAcc<'a> {
+struct MinuteAcc {
     calls: u64,
     throttled: u64,
     cni_calls: u64,
-    /// (caller, calls, throttled), in caller order.
-    by_caller: Vec<(&'a str, (u64, u64))>,
+    /// (caller's rank, calls, throttled), in caller order.
+    by_caller: Vec<(u32, (u64, u64))>,
 }
 
 /// One caller's calls over the input.
@@ -162,64 +163,39 @@ pub(crate) struct CallTables {
 }
 
 fn call_tables(input: &ReportInput) -> Result<CallTables, ReportError> {
-    call_tables_of(&input.call_rows(), source(input))
+    call_tables_of(&input.calls_or_events().listing(), source(input))
 }
 
-/// [`CallTables`] from the call counts' rows; `source` names where they came from.
+/// [`CallTables`] from a listing of the call counts; `source` names where they came from.
 pub(crate) fn call_tables_of(
-    rows: &[CallCountRow],
+    listing: &CallListing<'_>,
     source: &'static str,
 ) -> Result<CallTables, ReportError> {
-    let mut rows = Cow::Borrowed(rows);
-    // The scan's counts come sorted by minute, account, region, API and caller; grouping runs
-    // of equal keys is then all it takes (a map over every row was most of this report's time).
-    let key = |r: &CallCountRow| {
-        (
-            r.minute,
-            r.account.clone(),
-            r.region.clone(),
-            r.api.clone(),
-            r.caller.clone(),
-        )
-    };
-    let sorted = rows.windows(2).all(|w| {
-        (
-            w[0].minute,
-            &w[0].account,
-            &w[0].region,
-            &w[0].api,
-            &w[0].caller,
-        ) <= (
-            w[1].minute,
-            &w[1].account,
-            &w[1].region,
-            &w[1].api,
-            &w[1].caller,
-        )
-    });
-    if !sorted {
-        rows.to_mut().sort_by_cached_key(key);
-    }
+    // The listing is sorted by minute, account, region, API and caller, with names as ranks:
+    // grouping runs of equal keys compares integers (a map over every row, then comparing
+    // names, was most of this report's time).
+    let name = |rank: u32| listing.name(rank);
     let mut cells: Vec<(Cell, MinuteAcc)> = Vec::new();
-    for r in rows.iter() {
-        let cell: Cell = (r.minute, r.account.as_deref(), r.region.as_deref(), &r.api);
+    for r in listing.cells() {
+        let cell: Cell = (r.minute, r.account, r.region, r.api);
         if cells.last().is_none_or(|(c, _)| *c != cell) {
             cells.push((cell, MinuteAcc::default()));
         }
         let Some((_, acc)) = cells.last_mut() else {
             continue;
         };
-        acc.calls += r.calls;
-        acc.throttled += r.throttled;
+        let t = r.tally;
+        acc.calls += t.calls;
+        acc.throttled += t.throttled;
         if r.actor == Actor::Cni {
-            acc.cni_calls += r.calls;
+            acc.cni_calls += t.calls;
         }
         match acc.by_caller.last_mut() {
-            Some((caller, (calls, throttled))) if *caller == &*r.caller => {
-                *calls += r.calls;
-                *throttled += r.throttled;
+            Some((caller, (calls, throttled))) if *caller == r.caller => {
+                *calls += t.calls;
+                *throttled += t.throttled;
             }
-            _ => acc.by_caller.push((&r.caller, (r.calls, r.throttled))),
+            _ => acc.by_caller.push((r.caller, (t.calls, t.throttled))),
         }
     }
     let throttled_cells: Vec<(&Cell, &MinuteAcc)> = cells
@@ -229,8 +205,7 @@ pub(crate) fn call_tables_of(
         .collect();
 
     // Bursts: consecutive throttled minutes per account, region and API.
-    type RunKey<'a> = (Option<&'a str>, Option<&'a str>, &'a str);
-    let mut runs: BTreeMap<RunKey, Vec<(&Cell, &MinuteAcc)>> = BTreeMap::new();
+    let mut runs: BTreeMap<(u32, u32, u32), Vec<(&Cell, &MinuteAcc)>> = BTreeMap::new();
     for (cell, acc) in &throttled_cells {
         runs.entry((cell.1, cell.2, cell.3))
             .or_default()
@@ -241,37 +216,39 @@ pub(crate) fn call_tables_of(
         let mut i = 0;
         while i < minutes.len() {
             let mut j = i + 1;
-            while j < minutes.len() && minutes[j].0.0 - minutes[j - 1].0.0 == Duration::minutes(1) {
+            while j < minutes.len() && minutes[j].0.0 - minutes[j - 1].0.0 == 1 {
                 j += 1;
             }
             let run = &minutes[i..j];
-            let mut callers: BTreeMap<&str, u64> = BTreeMap::new();
+            let mut callers: BTreeMap<u32, u64> = BTreeMap::new();
             for (_, acc) in run {
-                for (caller, (calls, _)) in &acc.by_caller {
+                for &(caller, (calls, _)) in &acc.by_caller {
                     *callers.entry(caller).or_default() += calls;
                 }
             }
-            let mut top: Vec<(String, u64)> = callers
-                .into_iter()
-                .map(|(c, n)| (c.to_string(), n))
-                .collect();
+            // Most calls first, then by name (ranks compare as names do).
+            let mut top: Vec<(u32, u64)> = callers.into_iter().collect();
             top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             top.truncate(3);
+            let top: Vec<(String, u64)> = top
+                .into_iter()
+                .map(|(c, n)| (name(c).unwrap_or_default().to_string(), n))
+                .collect();
             let (peak_cell, peak_acc) = run
                 .iter()
                 .max_by(|a, b| a.1.throttled.cmp(&b.1.throttled).then(b.0.0.cmp(&a.0.0)))
                 .copied()
                 .unwrap_or(run[0]);
             bursts.push(Burst {
-                account: account.map(str::to_string),
-                region: region.map(str::to_string),
-                api: api.to_string(),
-                start: run[0].0.0,
-                end: run[run.len() - 1].0.0 + Duration::minutes(1),
+                account: name(*account).map(str::to_string),
+                region: name(*region).map(str::to_string),
+                api: name(*api).unwrap_or_default().to_string(),
+                start: minute_start(run[0].0.0),
+                end: minute_start(run[run.len() - 1].0.0) + Duration::minutes(1),
                 throttled: run.iter().map(|(_, a)| a.throttled).sum(),
                 calls: run.iter().map(|(_, a)| a.calls).sum(),
                 peak: peak_acc.throttled,
-                peak_at: peak_cell.0,
+                peak_at: minute_start(peak_cell.0),
                 top_callers: top,
             });
             i = j;
@@ -279,11 +256,16 @@ pub(crate) fn call_tables_of(
     }
     bursts.sort_by(|a, b| (a.start, &a.api).cmp(&(b.start, &b.api)));
 
-    // Shares per caller, over the whole input and within throttled minutes.
-    let total_throttled: u64 = rows.iter().map(|r| r.throttled).sum();
-    let mut shares: HashMap<&str, Share, crate::RecordTextHasher> = HashMap::default();
-    for r in rows.iter() {
-        let s = shares.entry(&r.caller).or_insert(Share {
+    // Shares per caller, over the whole input and within throttled minutes; by rank, so a
+    // list rather than a map of caller names.
+    let mut total_throttled = 0;
+    let mut shares: Vec<Option<Share>> = vec![None; listing.max_rank() as usize + 1];
+    for r in listing.cells() {
+        total_throttled += r.tally.throttled;
+        let Some(slot) = shares.get_mut(r.caller as usize) else {
+            continue;
+        };
+        let s = slot.get_or_insert(Share {
             actor: r.actor,
             calls: 0,
             throttled: 0,
@@ -292,30 +274,40 @@ pub(crate) fn call_tables_of(
         if r.actor == Actor::Cni {
             s.actor = Actor::Cni;
         }
-        s.calls += r.calls;
-        s.throttled += r.throttled;
+        s.calls += r.tally.calls;
+        s.throttled += r.tally.throttled;
     }
     let in_throttled: u64 = throttled_cells.iter().map(|(_, a)| a.calls).sum();
     for (_, acc) in &throttled_cells {
-        for (caller, (calls, _)) in &acc.by_caller {
-            if let Some(s) = shares.get_mut(caller) {
+        for &(caller, (calls, _)) in &acc.by_caller {
+            if let Some(Some(s)) = shares.get_mut(caller as usize) {
                 s.in_throttled_minutes += calls;
             }
         }
     }
-    let mut share_rows: Vec<(&str, Share)> = shares.into_iter().collect();
-    share_rows.sort_by(|(ca, a), (cb, b)| {
-        (b.throttled, b.in_throttled_minutes, b.calls)
-            .cmp(&(a.throttled, a.in_throttled_minutes, a.calls))
-            .then(ca.cmp(cb))
+    let mut share_rows: Vec<(&str, Share)> = shares
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, s)| Some((name(rank as u32).unwrap_or_default(), (*s)?)))
+        .collect();
+    // Ties by name: the list is in rank order already, and the sort is stable.
+    share_rows.sort_by(|(_, a), (_, b)| {
+        (b.throttled, b.in_throttled_minutes, b.calls).cmp(&(
+            a.throttled,
+            a.in_throttled_minutes,
+            a.calls,
+        ))
     });
 
     let mut series: BTreeMap<String, Vec<(DateTime<Utc>, u64)>> = BTreeMap::new();
     for (cell, acc) in &throttled_cells {
-        let list = series.entry(cell.3.to_string()).or_default();
+        let list = series
+            .entry(name(cell.3).unwrap_or_default().to_string())
+            .or_default();
+        let minute = minute_start(cell.0);
         match list.last_mut() {
-            Some((t, n)) if *t == cell.0 => *n += acc.throttled,
-            _ => list.push((cell.0, acc.throttled)),
+            Some((t, n)) if *t == minute => *n += acc.throttled,
+            _ => list.push((minute, acc.throttled)),
         }
     }
     for list in series.values_mut() {
@@ -324,10 +316,13 @@ pub(crate) fn call_tables_of(
 
     let pct = |n: u64, of: u64| (of > 0).then(|| 100.0 * n as f64 / of as f64);
     let minutes = TableBuilder::new("minutes", throttled_cells.len())
-        .time("minute", throttled_cells.iter().map(|(c, _)| Some(c.0)))
-        .text("account", throttled_cells.iter().map(|(c, _)| c.1))
-        .text("region", throttled_cells.iter().map(|(c, _)| c.2))
-        .text("api", throttled_cells.iter().map(|(c, _)| Some(c.3)))
+        .time(
+            "minute",
+            throttled_cells.iter().map(|(c, _)| Some(minute_start(c.0))),
+        )
+        .text("account", throttled_cells.iter().map(|(c, _)| name(c.1)))
+        .text("region", throttled_cells.iter().map(|(c, _)| name(c.2)))
+        .text("api", throttled_cells.iter().map(|(c, _)| name(c.3)))
         .int(
             "calls",
             throttled_cells.iter().map(|(_, a)| Some(a.calls as i64)),
@@ -361,8 +356,8 @@ pub(crate) fn call_tables_of(
             throttled_cells.iter().map(|(_, a)| {
                 a.by_caller
                     .iter()
-                    .max_by(|x, y| x.1.0.cmp(&y.1.0).then(y.0.cmp(x.0)))
-                    .map(|(c, (n, _))| format!("{c} ({n})"))
+                    .max_by(|x, y| x.1.0.cmp(&y.1.0).then(y.0.cmp(&x.0)))
+                    .map(|(c, (n, _))| format!("{} ({n})", name(*c).unwrap_or_default()))
             }),
         )
         .text("source", throttled_cells.iter().map(|_| Some(source)))
@@ -506,6 +501,21 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
         })
         .collect();
     found.sort_by(|a, b| (a[0].event_time, &a[0].event_id).cmp(&(b[0].event_time, &b[0].event_id)));
+    // The lists of event ids are half the table's time: built on the other core.
+    let (columns, event_ids) = rayon::join(
+        || storm_columns(input, &found),
+        || {
+            TableBuilder::new("storms", found.len()).list(
+                "event_ids",
+                found.iter().map(|r| r.iter().map(|e| e.event_id.as_str())),
+            )
+        },
+    );
+    columns.append(event_ids).build()
+}
+
+/// The storms table's columns but the event ids.
+fn storm_columns(input: &ReportInput, found: &[Vec<&EniEvent>]) -> TableBuilder {
     TableBuilder::new("storms", found.len())
         .text("caller", found.iter().map(|r| r[0].caller_arn.clone()))
         .text("node", found.iter().map(|r| input.node_of(r[0])))
@@ -530,11 +540,6 @@ fn storms(input: &ReportInput, options: &ThrottleOptions) -> Result<DataFrame, R
                 .iter()
                 .map(|r| Some(r.iter().filter(|e| e.error_code.is_some()).count() as i64)),
         )
-        .list(
-            "event_ids",
-            found.iter().map(|r| r.iter().map(|e| e.event_id.as_str())),
-        )
-        .build()
 }
 
 /// The storms among calls of one coarse fingerprint, in time order.

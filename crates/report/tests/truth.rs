@@ -370,7 +370,10 @@ fn throttled_calls_per_api_and_minute_match_the_truth() {
     sc.workload.steady_pods = 3;
     let dir = play(&sc);
     let input = input_of(dir.path());
-    assert!(!input.calls.is_empty(), "the scan counted every EC2 call");
+    assert!(
+        !input.call_counts().is_empty(),
+        "the scan counted every EC2 call"
+    );
     let report = throttle(&input, &ThrottleOptions::default()).unwrap();
 
     let minute = |t: DateTime<Utc>| t - Duration::seconds(t.timestamp().rem_euclid(60));
@@ -436,7 +439,7 @@ fn throttled_calls_per_api_and_minute_match_the_truth() {
 
     // The tables the scan's input built beside ordering the events are those the report builds
     // itself from the same counts (`with_calls` drops the ones built ahead).
-    let calls = input.calls.clone();
+    let calls = input.call_counts().clone();
     let on_demand = throttle(&input.with_calls(calls), &ThrottleOptions::default()).unwrap();
     for (ahead, built) in [
         (&report.minutes, &on_demand.minutes),
