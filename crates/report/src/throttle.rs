@@ -205,7 +205,9 @@ pub(crate) fn call_tables_of(
         .collect();
 
     // Bursts: consecutive throttled minutes per account, region and API.
-    let mut runs: BTreeMap<(u32, u32, u32), Vec<(&Cell, &MinuteAcc)>> = BTreeMap::new();
+    // (account, region, API) ranks.
+    type RunKey = (u32, u32, u32);
+    let mut runs: BTreeMap<RunKey, Vec<(&Cell, &MinuteAcc)>> = BTreeMap::new();
     for (cell, acc) in &throttled_cells {
         runs.entry((cell.1, cell.2, cell.3))
             .or_default()
