@@ -53,14 +53,19 @@ pub fn html_report(input: &ReportInput, options: &HtmlOptions) -> Result<Report,
             .or_else(|| input.span().map(|(first, last)| usage_step(last - first))),
         ..options.exhaustion.clone()
     };
-    // The reports only read the input: the throttle tables (the longest) beside the others.
-    let (th, (ex, churn_df, leaks)) = rayon::join(
+    // The reports only read the input: each is a task of its own, so that whichever core is
+    // free takes the next (churn alone is as long as the throttle tables).
+    let (th, ((ex, leaks), churn_df)) = rayon::join(
         || throttle(input, &ThrottleOptions::default()),
         || {
-            (
-                exhaustion(input, &exhaustion_options),
-                churn(input, &everything),
-                find_leaks(input, grace),
+            rayon::join(
+                || {
+                    rayon::join(
+                        || exhaustion(input, &exhaustion_options),
+                        || find_leaks(input, grace),
+                    )
+                },
+                || churn(input, &everything),
             )
         },
     );
