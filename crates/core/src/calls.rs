@@ -256,12 +256,14 @@ impl CallCountRow {
     /// The row as a cell with borrowed names (to count it into a [`CallCounts`]).
     pub fn as_cell(&self) -> CallCell<'_> {
         CallCell {
-            minute: self.minute,
-            account: self.account.as_deref(),
-            region: self.region.as_deref(),
-            api: &self.api,
-            caller: &self.caller,
-            actor: self.actor,
+            key: CallKey {
+                minute: self.minute,
+                account: self.account.as_deref(),
+                region: self.region.as_deref(),
+                api: &self.api,
+                caller: &self.caller,
+                actor: self.actor,
+            },
             tally: CallTally {
                 calls: self.calls,
                 throttled: self.throttled,
@@ -526,12 +528,14 @@ impl CallCounts {
     /// order (no sort, no copy of any name).
     pub fn cells(&self) -> impl Iterator<Item = CallCell<'_>> + '_ {
         self.cells.iter().map(|(k, t)| CallCell {
-            minute: minute_start(k.minute),
-            account: self.names.name(k.account),
-            region: self.names.name(k.region),
-            api: self.names.name(k.api).unwrap_or_default(),
-            caller: self.names.name(k.caller).unwrap_or_default(),
-            actor: k.actor,
+            key: CallKey {
+                minute: minute_start(k.minute),
+                account: self.names.name(k.account),
+                region: self.names.name(k.region),
+                api: self.names.name(k.api).unwrap_or_default(),
+                caller: self.names.name(k.caller).unwrap_or_default(),
+                actor: k.actor,
+            },
             tally: *t,
         })
     }
@@ -584,15 +588,7 @@ impl<'a> FromIterator<CallCell<'a>> for CallCounts {
     fn from_iter<I: IntoIterator<Item = CallCell<'a>>>(cells: I) -> Self {
         let mut counts = CallCounts::new();
         for c in cells {
-            let key = CallKey {
-                minute: c.minute,
-                account: c.account,
-                region: c.region,
-                api: c.api,
-                caller: c.caller,
-                actor: c.actor,
-            };
-            counts.add(&key, c.tally);
+            counts.add(&c.key, c.tally);
         }
         counts
     }
@@ -603,21 +599,12 @@ pub fn minute_start(minute: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(minute.saturating_mul(60), 0).unwrap_or_default()
 }
 
-/// One cell with its names borrowed ([`CallCounts::cells`]).
+/// One cell with its names borrowed ([`CallCounts::cells`]), or a count to add to a table
+/// (collected into a [`CallCounts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallCell<'a> {
-    /// The minute (UTC, seconds zero).
-    pub minute: DateTime<Utc>,
-    /// `recipientAccountId` (or the caller's account).
-    pub account: Option<&'a str>,
-    /// `awsRegion`.
-    pub region: Option<&'a str>,
-    /// `eventName`.
-    pub api: &'a str,
-    /// Who called.
-    pub caller: &'a str,
-    /// The scan's actor classification.
-    pub actor: Actor,
+    /// Its key; from a table, `minute` is the start of the cell's minute.
+    pub key: CallKey<'a>,
     /// Its counters.
     pub tally: CallTally,
 }

@@ -272,13 +272,13 @@ pub fn churn<'a>(input: &'a ReportInput, options: &ChurnOptions) -> Result<DataF
         let calls = input.call_counts();
         for c in calls.cells() {
             let key = match options.by {
-                By::Node => crate::throttle::node_of_caller(c.caller),
-                _ => Some(c.caller),
+                By::Node => crate::throttle::node_of_caller(c.key.caller),
+                _ => Some(c.key.caller),
             };
             if key.is_none() {
                 continue;
             }
-            let acc = rows.entry((bucket(c.minute), key)).or_default();
+            let acc = rows.entry((bucket(c.key.minute), key)).or_default();
             *acc.ec2_calls.get_or_insert(0) += c.tally.calls as i64;
         }
         if !calls.is_empty() {

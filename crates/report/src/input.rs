@@ -4,7 +4,7 @@
 use crate::throttle::{ALL_CALLS, CallTables, call_tables_of};
 use chrono::{DateTime, Utc};
 use cnitrail_core::ScanSummary;
-use cnitrail_core::calls::{CallCell, CallCountRow, CallCounts, CallTally};
+use cnitrail_core::calls::{CallCell, CallCountRow, CallCounts, CallKey, CallTally};
 use cnitrail_core::scan::{Observer, ScanError, ScanOptions, SinkError};
 use cnitrail_core::source::{InputObject, SourceError};
 use cnitrail_core::timeline::{Timeline, TimelineBuilder};
@@ -133,12 +133,14 @@ impl ReportInput {
             .iter()
             .filter(|e| e.event_name != EventName::CreateSubnet)
             .map(|e| CallCell {
-                minute: e.event_time,
-                account: e.account.as_deref(),
-                region: e.region.as_deref(),
-                api: e.event_name.as_str(),
-                caller: e.caller_arn.as_deref().unwrap_or("unknown"),
-                actor: e.actor,
+                key: CallKey {
+                    minute: e.event_time,
+                    account: e.account.as_deref(),
+                    region: e.region.as_deref(),
+                    api: e.event_name.as_str(),
+                    caller: e.caller_arn.as_deref().unwrap_or("unknown"),
+                    actor: e.actor,
+                },
                 tally: CallTally::of_call(e.error_code_raw.as_deref()),
             });
         Cow::Owned(cells.collect())
