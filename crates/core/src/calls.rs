@@ -166,6 +166,26 @@ fn fx_hash<K: Hash>(key: &K) -> u64 {
     BuildHasherDefault::<FxHasher>::default().hash_one(key)
 }
 
+/// The position of the item whose key is `key` in `items`, found through `index` (positions
+/// hashed by their items' keys); a new item made by `new` is pushed when there is none.
+#[inline]
+fn position_of<T, K: Hash + Eq + Copy>(
+    index: &mut HashTable<u32>,
+    items: &mut Vec<T>,
+    key: K,
+    key_of: impl Fn(&T) -> &K,
+    new: impl FnOnce(K) -> T,
+) -> usize {
+    let hash = fx_hash(&key);
+    if let Some(&at) = index.find(hash, |&at| *key_of(&items[at as usize]) == key) {
+        return at as usize;
+    }
+    let at = items.len();
+    items.push(new(key));
+    index.insert_unique(hash, at as u32, |&at| fx_hash(key_of(&items[at as usize])));
+    at
+}
+
 /// The `eventSource` of the EC2 API.
 pub const EC2_SOURCE: &str = "ec2.amazonaws.com";
 
@@ -476,15 +496,13 @@ impl CallCounts {
 
     /// The index of `key`'s cell, created empty if new.
     fn cell(&mut self, key: CellKey) -> usize {
-        let CallCounts { index, cells, .. } = self;
-        let hash = fx_hash(&key);
-        if let Some(&at) = index.find(hash, |&at| cells[at as usize].0 == key) {
-            return at as usize;
-        }
-        let at = cells.len() as u32;
-        cells.push((key, CallTally::default()));
-        index.insert_unique(hash, at, |&at| fx_hash(&cells[at as usize].0));
-        at as usize
+        position_of(
+            &mut self.index,
+            &mut self.cells,
+            key,
+            |c| &c.0,
+            |key| (key, CallTally::default()),
+        )
     }
 
     /// Adds every cell of `other` (counts of another shard or worker) to this table.
@@ -1794,17 +1812,7 @@ impl FileCalls {
             api: self.names.intern(api),
             caller: self.names.intern(caller_text(fields).unwrap_or("unknown")),
         };
-        let FileCalls { index, cells, .. } = self;
-        let hash = fx_hash(&key);
-        let cell = match index.find(hash, |&at| cells[at as usize] == key) {
-            Some(&at) => at,
-            None => {
-                let at = cells.len() as u32;
-                cells.push(key);
-                index.insert_unique(hash, at, |&at| fx_hash(&cells[at as usize]));
-                at
-            }
-        };
+        let cell = position_of(&mut self.index, &mut self.cells, key, |c| c, |key| key) as u32;
         self.pending.push(PendingCall {
             id: CallId::of(fields),
             cell,
