@@ -338,20 +338,15 @@ impl Interner {
 
     /// [`Interner::intern`] with `hash` already computed with [`name_keys`].
     fn intern_hashed(&mut self, s: &str, hash: u64) -> u32 {
+        if let Some(&id) = self.ids.find(hash, |&id| self.name(id) == Some(s)) {
+            return id;
+        }
         let Interner {
             ids,
             text,
             ends,
             hashes,
         } = self;
-        let name = |id: u32| {
-            let i = id as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            &text[start..ends[i]]
-        };
-        if let Some(&id) = ids.find(hash, |&id| name(id) == s) {
-            return id;
-        }
         let id = ends.len() as u32;
         text.push_str(s);
         ends.push(text.len());
