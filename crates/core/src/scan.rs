@@ -245,10 +245,14 @@ fn read_object(obj: InputObject, opts: &ScanOptions) -> FileResult {
     }
     counts.bytes_read = read_count.load(Ordering::Relaxed);
     counts.bytes_decoded = decoded_count.load(Ordering::Relaxed);
-    if status == FileStatus::Read && counts.records_read == 0 {
+    // `{"Records":[]}`, `{"Events":[]}` and `[]` are files with no records, read like any
+    // other; a file with nothing in it is not one.
+    if status == FileStatus::Read && counts.records_read == 0 && framer.containers() == 0 {
         status = FileStatus::Failed;
         reason = Some(if counts.bytes_decoded == 0 {
             "empty file".into()
+        } else if !framer.saw_content() {
+            "only whitespace, no JSON".into()
         } else {
             "no records: valid JSON without a Records array or record objects".into()
         });
@@ -332,6 +336,12 @@ impl Merger {
                 }
             }
         }
+        // A failed file's days: what a re-derived output of those days would miss.
+        let record_days: Vec<chrono::NaiveDate> = if report.status == FileStatus::Failed {
+            records.iter().map(|r| r.events[0].event_time.date_naive()).collect()
+        } else {
+            Vec::new()
+        };
         // The settled actor of each kept record, for the call counts (empty when not counting).
         let mut kept_actors = Vec::new();
         for rec in records {
@@ -371,7 +381,7 @@ impl Merger {
         for m in malformed {
             summary.add_malformed(m);
         }
-        summary.add_file(&report);
+        summary.add_file(&report, &record_days);
         if opts.file_reports {
             summary.files.push(report.clone());
         }

@@ -1,6 +1,7 @@
 //! Accounting: every record read is kept, filtered, malformed or a duplicate, and the totals say so.
 
 use crate::calls::CallCounts;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::ops::AddAssign;
 
@@ -155,14 +156,47 @@ pub struct FailedFile {
     pub file: String,
     /// The error.
     pub reason: String,
+    /// The days (UTC) whose records it may have held, which a re-derived output of those days
+    /// would miss (`export` keeps its earlier output of them). Not part of `--stats json`.
+    #[serde(skip)]
+    pub days: FailedDays,
+}
+
+/// Which days a failed file may have held records of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FailedDays {
+    /// Nothing tells: the file could hold any day.
+    #[default]
+    Unknown,
+    /// These days, sorted: the days of the records read before the failure, and, for a key in
+    /// CloudTrail's layout, its publish date and the day before (a file holds records from
+    /// before its delivery, typically minutes before; facts §1.1, §7).
+    Days(Vec<NaiveDate>),
+}
+
+impl FailedDays {
+    /// The days a failed file named `file` may hold, given the days of the records read from
+    /// it before it failed.
+    pub fn of(file: &str, record_days: impl IntoIterator<Item = NaiveDate>) -> FailedDays {
+        let Some(published) = crate::source::layout::parse_key(file).date else {
+            return FailedDays::Unknown;
+        };
+        let mut days: Vec<NaiveDate> = record_days.into_iter().collect();
+        days.push(published);
+        days.extend(published.pred_opt());
+        days.sort_unstable();
+        days.dedup();
+        FailedDays::Days(days)
+    }
 }
 
 impl ScanSummary {
     /// How many malformed records are named individually; the rest are only counted.
     pub const MALFORMED_SAMPLE: usize = 100;
 
-    /// Adds one file's outcome.
-    pub fn add_file(&mut self, report: &FileReport) {
+    /// Adds one file's outcome; `record_days` are the days of the records read from it, which
+    /// tell, when it failed, which days it may have held ([`FailedDays`]).
+    pub fn add_file(&mut self, report: &FileReport, record_days: &[NaiveDate]) {
         match report.status {
             FileStatus::Read => self.files_read += 1,
             FileStatus::Skipped => self.files_skipped += 1,
@@ -171,6 +205,7 @@ impl ScanSummary {
                 self.failed_files.push(FailedFile {
                     file: report.file.clone(),
                     reason: report.reason.clone().unwrap_or_default(),
+                    days: FailedDays::of(&report.file, record_days.iter().copied()),
                 });
             }
         }
@@ -190,6 +225,26 @@ impl ScanSummary {
         if self.malformed_records.len() < Self::MALFORMED_SAMPLE {
             self.malformed_records.push(m);
         }
+    }
+
+    /// True when no file was read or skipped and no record came from a file that failed
+    /// part-way: the scan has nothing to report at all.
+    pub fn nothing_read(&self) -> bool {
+        self.files_read == 0 && self.files_skipped == 0 && self.records_read == 0
+    }
+
+    /// The days that the failed files may have held, together.
+    pub fn failed_days(&self) -> FailedDays {
+        let mut all = Vec::new();
+        for f in &self.failed_files {
+            match &f.days {
+                FailedDays::Unknown => return FailedDays::Unknown,
+                FailedDays::Days(d) => all.extend_from_slice(d),
+            }
+        }
+        all.sort_unstable();
+        all.dedup();
+        FailedDays::Days(all)
     }
 
     /// True when nothing was malformed and no file failed.

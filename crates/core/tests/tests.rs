@@ -428,6 +428,89 @@ fn bad_files_are_named_and_the_rest_carries_on() {
     assert!(events.iter().any(|e| e.event_id.ends_with("000000000900")));
 }
 
+/// Issue 15, found 1: broken containers that once framed forever. Each is one failed file or
+/// malformed records, named; the good file beside them is read whole.
+#[test]
+fn broken_containers_end_and_the_rest_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hangs = [
+        r#"{"Records":[}"#,
+        r#"{"Records":[{}}"#,
+        r#"{"Records":[1,}"#,
+        r#"{"Records":[{"x":1]}"#,
+        r#"{"Events":[}"#,
+    ];
+    for (i, text) in hangs.iter().enumerate() {
+        std::fs::write(d.join(format!("h{i}.json")), text).unwrap();
+        std::fs::write(d.join(format!("h{i}.json.gz")), gz(text.as_bytes())).unwrap();
+    }
+    std::fs::write(
+        d.join("z-good.json"),
+        format!("{{\"Records\":[{}]}}", good(7)),
+    )
+    .unwrap();
+    let (s, events) = run(&[d.to_path_buf()], &ScanOptions::default());
+    assert_eq!(s.files_read + s.files_failed, 11, "{s:?}");
+    assert!(s.files_failed >= 10, "every broken file is named: {s:?}");
+    assert_eq!(events.len(), 1);
+    assert!(events[0].source_file.ends_with("z-good.json"));
+}
+
+/// Issue 15, found 7: valid empty documents are files with no records; whitespace alone is a
+/// failed file with its own reason.
+#[test]
+fn empty_documents_are_read_and_whitespace_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (name, text) in [
+        ("a.json", r#"{"Records":[]}"#),
+        ("b.json", r#"{"Events":[]}"#),
+        ("c.json", "[]"),
+        ("d.json", " [ ]\n"),
+    ] {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    std::fs::write(d.join("e.json.gz"), gz(br#"{"Records":[]}"#)).unwrap();
+    std::fs::write(d.join("f-blank.json"), " \n\t\r\n").unwrap();
+    let (s, events) = run(&[d.to_path_buf()], &ScanOptions::default());
+    assert!(events.is_empty());
+    assert_eq!((s.files_read, s.files_failed, s.records_read), (5, 1, 0), "{s:?}");
+    assert_eq!(s.failed_files[0].reason, "only whitespace, no JSON");
+}
+
+/// Issue 15, found 3: a failed file's days are what its records read and its CloudTrail key
+/// say; a file with neither could hold any day.
+#[test]
+fn failed_files_tell_which_days_they_may_have_held() {
+    use cnitrail_core::stats::FailedDays;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir
+        .path()
+        .join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/23");
+    std::fs::create_dir_all(&folder).unwrap();
+    let records: Vec<String> = (0..50).map(good).collect();
+    let whole = gz(format!("{{\"Records\":[{}]}}", records.join(",")).as_bytes());
+    std::fs::write(
+        folder.join("111122223333_CloudTrail_us-east-1_20261123T0005Z_x.json.gz"),
+        &whole[..whole.len() - 8],
+    )
+    .unwrap();
+    let (s, events) = run(&[dir.path().to_path_buf()], &ScanOptions::default());
+    assert_eq!(s.files_failed, 1);
+    assert!(!events.is_empty(), "records before the failure are kept");
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        s.failed_days(),
+        FailedDays::Days(vec![day("2026-11-22"), day("2026-11-23")])
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("x.json.gz"), &whole[..whole.len() - 8]).unwrap();
+    let (s, _) = run(&[other.path().to_path_buf()], &ScanOptions::default());
+    assert_eq!(s.failed_days(), FailedDays::Unknown);
+}
+
 #[test]
 fn bad_records_are_named_with_their_index() {
     let dir = tempfile::tempdir().unwrap();

@@ -86,6 +86,12 @@ pub enum FrameError {
         /// Where it started.
         offset: u64,
     },
+    /// The framer stopped advancing: a bug, reported rather than looped on.
+    #[error("internal error: no progress at byte {offset} (please report)")]
+    Stuck {
+        /// Where.
+        offset: u64,
+    },
     /// A top-level object larger than the limit.
     #[error("top-level JSON value larger than {limit} bytes at byte {offset}")]
     TooLarge {
@@ -300,6 +306,14 @@ pub struct Framer<R> {
     st: St,
     produced: u64,
     max_item: usize,
+    /// `Records`/`Events` arrays closed and top-level arrays opened: a document with none of
+    /// these and no item holds nothing at all, where `{"Records":[]}` is a valid empty file.
+    containers: u64,
+    /// Whether anything but whitespace was seen.
+    content: bool,
+    /// Where the last malformed frame was cut: a second one at the same offset would mean
+    /// the framer is not advancing, which must end in an error, never in a loop.
+    last_malformed: Option<u64>,
 }
 
 fn describe(c: u8) -> String {
@@ -337,7 +351,21 @@ impl<R: Read> Framer<R> {
             st: St::Between,
             produced: 0,
             max_item,
+            containers: 0,
+            content: false,
+            last_malformed: None,
         }
+    }
+
+    /// How many containers (`Records`/`Events` arrays, top-level arrays) the stream held so
+    /// far, whether or not they had items.
+    pub fn containers(&self) -> u64 {
+        self.containers
+    }
+
+    /// Whether the stream held anything but JSON whitespace so far.
+    pub fn saw_content(&self) -> bool {
+        self.content
     }
 
     /// Decoded bytes consumed so far.
@@ -477,6 +505,11 @@ impl<R: Read> Framer<R> {
                     }));
                 }
                 Some(Step::Malformed(reason)) => {
+                    let at = self.offset();
+                    if self.last_malformed == Some(at) {
+                        return Err(FrameError::Stuck { offset: at });
+                    }
+                    self.last_malformed = Some(at);
                     self.produced += 1;
                     return Ok(Some(Frame::Malformed { reason }));
                 }
@@ -491,7 +524,13 @@ impl<R: Read> Framer<R> {
             let c = self.buf[self.pos];
             match self.st {
                 St::Between => {
-                    if is_ws(c) || c == b',' || c == b'[' || c == b']' {
+                    if is_ws(c) {
+                        self.pos += 1;
+                        continue;
+                    }
+                    self.content = true;
+                    if c == b',' || c == b'[' || c == b']' {
+                        self.containers += u64::from(c == b'[');
                         self.pos += 1;
                     } else if c == b'{' {
                         self.st = St::ObjKey {
@@ -664,10 +703,23 @@ impl<R: Read> Framer<R> {
                         self.pos += 1;
                     } else if c == b']' {
                         self.pos += 1;
+                        self.containers += 1;
                         self.st = St::ObjAfter {
                             obj: 0,
                             container: true,
                         };
+                    } else if c == b'}' {
+                        // `{"Records":[ … }`: the array was never closed. One malformed item
+                        // for the stray brace, which is consumed so that the framer advances.
+                        self.pos += 1;
+                        return Ok(Some(Step::Malformed(format!(
+                            "unexpected '}}' in the {} array",
+                            if kind == ItemKind::LookupEvent {
+                                "Events"
+                            } else {
+                                "Records"
+                            }
+                        ))));
                     } else {
                         let start = self.abs(self.pos);
                         let sc = Skip::starting_with(c);
@@ -918,6 +970,61 @@ mod tests {
         assert!(e.contains("unexpected end of input inside a record"), "{e}");
         let e = check(r#"{"eventName":"x""#).unwrap_err();
         assert!(e.contains("top-level object"), "{e}");
+    }
+
+    /// Inputs that once made the framer hand out malformed frames forever without advancing
+    /// (issue 15): each ends, in a few frames, with a named malformed item or a named error.
+    #[test]
+    fn stray_closers_in_a_container_end() {
+        for input in [
+            r#"{"Records":[}"#,
+            r#"{"Records":[{}}"#,
+            r#"{"Records":[1,}"#,
+            r#"{"Records":[{"x":1]}"#,
+            r#"{"Events":[}"#,
+            r#"{"Records":[}}}}}}}}]}"#,
+        ] {
+            for chunk in [1, 2, 3, 7, 64, usize::MAX] {
+                let mut f = Framer::new(Trickle {
+                    data: input.as_bytes(),
+                    chunk,
+                });
+                let mut frames = 0;
+                let end = loop {
+                    match f.next_frame() {
+                        Ok(None) => break Ok(()),
+                        Ok(Some(_)) => frames += 1,
+                        Err(e) => break Err(e.to_string()),
+                    }
+                    assert!(frames <= input.len(), "{input}: more frames than bytes");
+                };
+                if let Err(e) = end {
+                    assert!(e.contains("unexpected end of input"), "{input}: {e}");
+                }
+            }
+        }
+        // The records around a stray brace are still framed.
+        assert_eq!(
+            check(r#"{"Records":[{"a":1}},{"b":2}]}"#).unwrap(),
+            vec![rec(r#"{"a":1}"#), Out::M, rec(r#"{"b":2}"#)]
+        );
+    }
+
+    #[test]
+    fn containers_and_content_tell_empty_documents_apart() {
+        for (input, containers, content) in [
+            (r#"{"Records":[]}"#, 1, true),
+            (r#"{"Events":[]}"#, 1, true),
+            ("[]", 1, true),
+            (" \n\t ", 0, false),
+            ("", 0, false),
+            (",", 0, true),
+        ] {
+            let mut f = Framer::new(input.as_bytes());
+            while let Ok(Some(_)) = f.next_frame() {}
+            assert_eq!(f.containers(), containers, "{input:?}");
+            assert_eq!(f.saw_content(), content, "{input:?}");
+        }
     }
 
     /// Random JSON values with nesting, escapes and brackets inside strings.
