@@ -293,6 +293,8 @@ enum St {
     },
     /// Skipping an element too large to hold.
     Oversized { kind: ItemKind, sc: Skip },
+    /// Skipping a top-level value too large to hold (a JSON line, an envelope).
+    OversizedTop { sc: Skip },
 }
 
 /// The framer. Call [`Framer::next_frame`] until it returns `Ok(None)`.
@@ -432,13 +434,19 @@ impl<R: Read> Framer<R> {
             self.base += keep as u64;
         }
         if self.end == self.buf.len() {
-            if let St::Elem { kind, sc, .. } = self.st {
+            if let St::Elem { kind, sc, .. } | St::BadElem { kind, sc, .. } = self.st {
                 if self.end >= self.max_item {
                     // Too big to hold: keep scanning it without keeping its bytes.
                     self.st = St::Oversized { kind, sc };
                     return self.refill();
                 }
             } else if self.end >= self.max_item {
+                // A top-level value, skipped the same way: one malformed item, and the
+                // stream goes on (JSON lines after it are read).
+                if let Some(sc) = self.top_level_skip() {
+                    self.st = St::OversizedTop { sc };
+                    return self.refill();
+                }
                 let offset = self.abs(self.keep_from());
                 return Err(FrameError::TooLarge {
                     limit: self.max_item,
@@ -469,10 +477,57 @@ impl<R: Read> Framer<R> {
         }
     }
 
+    /// How to skip the rest of the held top-level object from the current state, if one is
+    /// held (a `Records` wrapper is not: it holds nothing but its key).
+    fn top_level_skip(&self) -> Option<Skip> {
+        let at_depth_one = Skip {
+            depth: 1,
+            ..Skip::default()
+        };
+        match self.st {
+            St::ObjKey {
+                container: false, ..
+            }
+            | St::ObjColon {
+                container: false, ..
+            }
+            | St::ObjValue {
+                container: false, ..
+            }
+            | St::ObjAfter {
+                container: false, ..
+            } => Some(at_depth_one),
+            St::ObjKeyStr {
+                container: false,
+                esc,
+                ..
+            } => Some(Skip {
+                in_str: true,
+                esc,
+                ..at_depth_one
+            }),
+            // Inside the object's value `sc`: one level deeper than it. A scalar ends at a
+            // byte that the object-level skip reads the same way.
+            St::ObjSkip {
+                container: false,
+                sc,
+                ..
+            } if !sc.scalar => Some(Skip {
+                depth: sc.depth + 1,
+                ..sc
+            }),
+            St::ObjSkip {
+                container: false, ..
+            } => Some(at_depth_one),
+            _ => None,
+        }
+    }
+
     fn truncated(&self) -> FrameError {
         let (inside, offset) = match self.st {
             St::Elem { start, .. } | St::BadElem { start, .. } => ("a record", start),
             St::Oversized { .. } | St::Arr { .. } => ("the Records array", self.offset()),
+            St::OversizedTop { .. } => ("a top-level object", self.offset()),
             St::ObjKey { obj, .. }
             | St::ObjKeyStr { obj, .. }
             | St::ObjColon { obj, .. }
@@ -765,6 +820,20 @@ impl<R: Read> Framer<R> {
                     Err(()) => {
                         self.pos = self.end;
                         self.st = St::BadElem { kind, start, sc };
+                    }
+                },
+                St::OversizedTop { mut sc } => match sc.run(&self.buf[..self.end], self.pos) {
+                    Ok(e) => {
+                        self.pos = e;
+                        self.st = St::Between;
+                        return Ok(Some(Step::Malformed(format!(
+                            "top-level JSON value larger than {} bytes, skipped",
+                            self.max_item
+                        ))));
+                    }
+                    Err(()) => {
+                        self.pos = self.end;
+                        self.st = St::OversizedTop { sc };
                     }
                 },
                 St::Oversized { kind, mut sc } => match sc.run(&self.buf[..self.end], self.pos) {
@@ -1114,7 +1183,27 @@ mod tests {
                 "chunk {chunk}"
             );
         }
-        let e = frame_all(&big, 100, 1024).unwrap_err();
-        assert!(e.contains("larger than 1024"), "{e}");
+        // A top-level value (a JSON line) too large is skipped the same way, and the lines
+        // after it are read; so is a huge non-object element of a Records array.
+        let lines = format!("{{\"a\":1}}\n{big}\n{{\"b\":2}}\n");
+        let nested = format!("{{\"pad\":[{{\"s\":\"{}\"}},1],\"k\":2}}\n{{\"b\":2}}", "y".repeat(5000));
+        let string = format!("{{\"Records\":[\"{}\",{{\"b\":2}}]}}", "z".repeat(5000));
+        for chunk in [1, 100, 4096, usize::MAX] {
+            assert_eq!(
+                frame_all(&lines, chunk, 1024).unwrap(),
+                vec![top(r#"{"a":1}"#), Out::M, top(r#"{"b":2}"#)],
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                frame_all(&nested, chunk, 1024).unwrap(),
+                vec![Out::M, top(r#"{"b":2}"#)],
+                "chunk {chunk}"
+            );
+            assert_eq!(
+                frame_all(&string, chunk, 1024).unwrap(),
+                vec![Out::M, rec(r#"{"b":2}"#)],
+                "chunk {chunk}"
+            );
+        }
     }
 }
