@@ -17,6 +17,20 @@ pub enum S3Error {
     /// `--endpoint-url` is not an `http://` or `https://` URL.
     #[error("invalid endpoint URL {0:?}: expected http://host[:port] or https://host[:port]")]
     InvalidEndpoint(String),
+    /// `--profile` (or `AWS_PROFILE`) names a profile that no config or credentials file has;
+    /// the SDK would quietly use other credentials instead, as the AWS CLI does not.
+    #[error(
+        "the config profile ({name}) could not be found in {files}; run `aws configure --profile {name}` or `aws configure sso`, or pass another --profile"
+    )]
+    UnknownProfile {
+        /// The profile asked for.
+        name: String,
+        /// Where it was looked for.
+        files: String,
+    },
+    /// The shared config or credentials file could not be read or parsed.
+    #[error("cannot read the AWS config files: {0}")]
+    ConfigFiles(String),
     /// The async runtime that drives the SDK could not be started.
     #[error("cannot start the S3 I/O runtime: {0}")]
     Runtime(#[source] std::io::Error),

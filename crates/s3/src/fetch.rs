@@ -91,6 +91,18 @@ struct Ctx {
     client: Client,
     counters: Arc<Counters>,
     max_resumes: usize,
+    /// Longest wait for a response head, and between two chunks of a body.
+    read_timeout: Duration,
+}
+
+impl Ctx {
+    /// Why a read was given up on after [`Ctx::read_timeout`].
+    fn waited(&self, what: &str) -> String {
+        format!(
+            "{what} within {} s (--cli-read-timeout)",
+            self.read_timeout.as_secs_f64()
+        )
+    }
 }
 
 impl Fetcher {
@@ -101,12 +113,14 @@ impl Fetcher {
         counters: Arc<Counters>,
         concurrency: usize,
         max_resumes: usize,
+        read_timeout: Duration,
     ) -> Fetcher {
         let (jobs, rx) = mpsc::unbounded_channel();
         let ctx = Arc::new(Ctx {
             client,
             counters,
             max_resumes,
+            read_timeout,
         });
         runtime.spawn(dispatch(
             rx,
@@ -191,7 +205,9 @@ async fn transfer(ctx: &Ctx, job: &Job) -> Result<(), Stop> {
     let mut total: Option<u64> = None;
     let mut resumes = 0usize;
     loop {
-        let resuming = resumes > 0;
+        // A retry after a response head was seen continues where the body stopped; one whose
+        // head never came starts over.
+        let resuming = resumes > 0 && etag.is_some();
         let mut req = ctx.client.get_object().bucket(&job.bucket).key(&job.key);
         if resuming {
             req = req.range(format!("bytes={received}-"));
@@ -200,65 +216,25 @@ async fn transfer(ctx: &Ctx, job: &Job) -> Result<(), Stop> {
             }
         }
         ctx.counters.gets.fetch_add(1, Ordering::Relaxed);
-        let out = tokio::select! {
-            r = req.send() => r.map_err(|e| Stop::Failed(get_error(name, &e, received)))?,
+        let sent = tokio::select! {
+            r = tokio::time::timeout(ctx.read_timeout, req.send()) => r,
             _ = job.tx.closed() => return Err(Stop::ReaderGone),
         };
-        if resuming {
-            match out.content_range().and_then(parse_content_range) {
-                Some((first, _, length)) if first == received && length == total => {}
-                other => {
-                    return Err(failed(
-                        ErrorKind::InvalidData,
-                        format!(
-                            "resumed read at byte {received} got Content-Range {:?} ({other:?}); not mixing misaligned bytes",
-                            out.content_range()
-                        ),
-                    ));
-                }
+        // The SDK retries what fails before the head; a head that never comes (its attempt
+        // timeout, or ours around it) is retried here, like a body that breaks off.
+        let broke = match sent {
+            Ok(Ok(out)) => {
+                receive(ctx, job, out, resuming, &mut received, &mut etag, &mut total).await?
             }
-        } else {
-            etag = out.e_tag().map(str::to_owned);
-            total = out
-                .content_length()
-                .and_then(|n| u64::try_from(n).ok())
-                .or(job.size);
-        }
-        let mut body = out.body;
-        let broke = loop {
-            let next = tokio::select! {
-                r = body.try_next() => r,
-                _ = job.tx.closed() => return Err(Stop::ReaderGone),
-            };
-            match next {
-                Ok(Some(bytes)) => {
-                    if bytes.is_empty() {
-                        continue;
-                    }
-                    received += bytes.len() as u64;
-                    if let Some(t) = total.filter(|t| received > *t) {
-                        return Err(failed(
-                            ErrorKind::InvalidData,
-                            format!("received {received} bytes, more than its length {t}"),
-                        ));
-                    }
-                    if job.tx.send(Msg::Data(bytes)).await.is_err() {
-                        return Err(Stop::ReaderGone);
-                    }
-                }
-                Ok(None) => match total {
-                    Some(t) if received < t => {
-                        break format!("body ended after {received} of {t} bytes");
-                    }
-                    _ => return Ok(()),
-                },
-                // Everything arrived; the connection broke after the last byte.
-                Err(_) if total == Some(received) => return Ok(()),
-                Err(e) => break describe::chain(&e),
-            }
+            Ok(Err(e)) if is_timeout(&e) => Some(ctx.waited("no response")),
+            Ok(Err(e)) => return Err(Stop::Failed(get_error(name, &e, received))),
+            Err(_) => Some(ctx.waited("no response")),
+        };
+        let Some(broke) = broke else {
+            return Ok(());
         };
         let of_total = total.map_or(String::new(), |t| format!(" of {t}"));
-        if etag.is_none() {
+        if etag.is_none() && received > 0 {
             return Err(failed(
                 ErrorKind::UnexpectedEof,
                 format!(
@@ -280,6 +256,93 @@ async fn transfer(ctx: &Ctx, job: &Job) -> Result<(), Stop> {
             _ = tokio::time::sleep(RESUME_BACKOFF * resumes as u32) => {}
             _ = job.tx.closed() => return Err(Stop::ReaderGone),
         }
+    }
+}
+
+/// Reads one response's body into the job's channel. `Ok(None)` when the object is complete,
+/// `Ok(Some(why))` when the body broke off (and may be resumed).
+async fn receive(
+    ctx: &Ctx,
+    job: &Job,
+    out: aws_sdk_s3::operation::get_object::GetObjectOutput,
+    resuming: bool,
+    received: &mut u64,
+    etag: &mut Option<String>,
+    total: &mut Option<u64>,
+) -> Result<Option<String>, Stop> {
+    let name = &job.name;
+    let failed =
+        |kind: ErrorKind, msg: String| Stop::Failed(io::Error::new(kind, format!("{name}: {msg}")));
+    if resuming {
+        let at = *received;
+        match out.content_range().and_then(parse_content_range) {
+            Some((first, _, length)) if first == at && length == *total => {}
+            other => {
+                return Err(failed(
+                    ErrorKind::InvalidData,
+                    format!(
+                        "resumed read at byte {at} got Content-Range {:?} ({other:?}); not mixing misaligned bytes",
+                        out.content_range()
+                    ),
+                ));
+            }
+        }
+    } else {
+        *etag = out.e_tag().map(str::to_owned);
+        *total = out
+            .content_length()
+            .and_then(|n| u64::try_from(n).ok())
+            .or(job.size);
+    }
+    let total = *total;
+    let mut body = out.body;
+    loop {
+        let next = tokio::select! {
+            r = tokio::time::timeout(ctx.read_timeout, body.try_next()) => r,
+            _ = job.tx.closed() => return Err(Stop::ReaderGone),
+        };
+        let next = match next {
+            Ok(next) => next,
+            Err(_) => return Ok(Some(ctx.waited("no data"))),
+        };
+        match next {
+            Ok(Some(bytes)) => {
+                if bytes.is_empty() {
+                    continue;
+                }
+                *received += bytes.len() as u64;
+                if let Some(t) = total.filter(|t| *received > *t) {
+                    return Err(failed(
+                        ErrorKind::InvalidData,
+                        format!("received {received} bytes, more than its length {t}"),
+                    ));
+                }
+                if job.tx.send(Msg::Data(bytes)).await.is_err() {
+                    return Err(Stop::ReaderGone);
+                }
+            }
+            Ok(None) => {
+                return Ok(match total {
+                    Some(t) if *received < t => {
+                        Some(format!("body ended after {received} of {t} bytes"))
+                    }
+                    _ => None,
+                });
+            }
+            // Everything arrived; the connection broke after the last byte.
+            Err(_) if total == Some(*received) => return Ok(None),
+            Err(e) => return Ok(Some(describe::chain(&e))),
+        }
+    }
+}
+
+/// Whether a GET failed by waiting too long (the attempt timeout, or the connector's), which
+/// is retried like a broken body rather than reported at once.
+fn is_timeout(err: &SdkError<GetObjectError>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_timeout(),
+        _ => false,
     }
 }
 

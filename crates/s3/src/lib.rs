@@ -38,6 +38,6 @@ pub mod uri;
 
 pub use error::S3Error;
 pub use list::S3Objects;
-pub use source::{FALLBACK_REGION, S3Options, S3Source};
+pub use source::{DEFAULT_TIMEOUT, FALLBACK_REGION, S3Options, S3Source};
 pub use upload::{S3Store, S3Upload, UploadError};
 pub use uri::{S3Uri, is_s3_uri};

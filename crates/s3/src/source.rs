@@ -10,6 +10,7 @@ use aws_sdk_s3::config::Region;
 use cnitrail_core::source::local::NameFilter;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tokio::runtime::Runtime;
 
 /// How to reach S3, with the AWS CLI's option names.
@@ -25,8 +26,15 @@ pub struct S3Options {
     /// GETs in flight at once (default 8; 0 counts as 1). Each buffers at most a few
     /// chunks until its reader takes them.
     pub concurrency: usize,
-    /// Range resumes allowed per object after its body broke off (default 5).
+    /// Retries allowed per object after its body broke off or its response never came
+    /// (default 5); each continues with a Range request where the body stopped.
     pub max_resumes: usize,
+    /// `--cli-connect-timeout`: longest wait for a connection (default 60 s, as the AWS CLI).
+    pub connect_timeout: Duration,
+    /// `--cli-read-timeout`: longest wait for a response head and, within a body, between
+    /// two chunks of it (default 60 s, as the AWS CLI). A GET that waits longer is retried
+    /// like a body that broke off; any other request fails after the SDK's own retries.
+    pub read_timeout: Duration,
     /// `max-keys` per listing page; `None` is the server's default (1000). For tests.
     pub page_size: Option<i32>,
 }
@@ -39,10 +47,15 @@ impl Default for S3Options {
             endpoint_url: None,
             concurrency: 8,
             max_resumes: 5,
+            connect_timeout: DEFAULT_TIMEOUT,
+            read_timeout: DEFAULT_TIMEOUT,
             page_size: None,
         }
     }
 }
+
+/// The AWS CLI's default connect and read timeouts.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Region used when none is configured anywhere. Like the AWS CLI for `s3 ls`: a bucket name
 /// is global, and us-east-1 is where an unqualified request goes.
@@ -80,6 +93,43 @@ pub(crate) fn runtime() -> Result<Runtime, S3Error> {
         .map_err(S3Error::Runtime)
 }
 
+/// Checks that the profile `--profile` or `AWS_PROFILE` names exists in the shared config or
+/// credentials file. The SDK, given a profile that is not there, falls back to the rest of
+/// the chain (the environment's keys, instance metadata) and so may act as someone else; the
+/// AWS CLI refuses, and so does cnitrail. `default` may be absent, as for the CLI.
+pub(crate) fn check_profile(runtime: &Runtime, opts: &S3Options) -> Result<(), S3Error> {
+    let env = aws_types::os_shim_internal::Env::real();
+    let Some(name) = opts
+        .profile
+        .clone()
+        .or_else(|| env.get("AWS_PROFILE").ok())
+        .filter(|n| n != "default")
+    else {
+        return Ok(());
+    };
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = runtime
+        .block_on(aws_config::profile::load(
+            &aws_types::os_shim_internal::Fs::real(),
+            &env,
+            &files,
+            None,
+        ))
+        .map_err(|e| S3Error::ConfigFiles(e.to_string()))?;
+    if set.get_profile(&name).is_some() {
+        return Ok(());
+    }
+    let path = |var: &str, default: &str| env.get(var).unwrap_or_else(|_| default.to_string());
+    Err(S3Error::UnknownProfile {
+        name,
+        files: format!(
+            "{} or {}",
+            path("AWS_CONFIG_FILE", "~/.aws/config"),
+            path("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        ),
+    })
+}
+
 /// The client the AWS CLI would build from `opts` (shared by the source and the uploads).
 pub(crate) fn build_client(runtime: &Runtime, opts: &S3Options) -> Client {
     runtime.block_on(async {
@@ -101,6 +151,15 @@ pub(crate) fn build_client(runtime: &Runtime, opts: &S3Options) -> Client {
         if opts.endpoint_url.is_some() {
             config = config.force_path_style(true);
         }
+        // Every request: a bounded connect, and a bounded wait for each attempt's response
+        // (for GetObject that ends at the head; its body is watched by the fetcher).
+        config = config.timeout_config(
+            aws_smithy_types::timeout::TimeoutConfig::builder()
+                .connect_timeout(opts.connect_timeout)
+                .read_timeout(opts.read_timeout)
+                .operation_attempt_timeout(opts.read_timeout)
+                .build(),
+        );
         Client::from_conf(config.build())
     })
 }
@@ -119,6 +178,7 @@ impl S3Source {
             return Err(S3Error::InvalidEndpoint(url.clone()));
         }
         let runtime = runtime()?;
+        check_profile(&runtime, opts)?;
         let client = build_client(&runtime, opts);
         Ok(S3Source::with_runtime(runtime, client, opts))
     }
@@ -138,6 +198,7 @@ impl S3Source {
             counters.clone(),
             opts.concurrency,
             opts.max_resumes,
+            opts.read_timeout,
         );
         S3Source {
             runtime: Arc::new(runtime),

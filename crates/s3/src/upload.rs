@@ -19,7 +19,7 @@
 
 use crate::describe;
 use crate::error::S3Error;
-use crate::source::{S3Options, build_client, runtime};
+use crate::source::{S3Options, build_client, check_profile, runtime};
 use crate::uri::S3Uri;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
@@ -78,6 +78,7 @@ impl S3Store {
             return Err(S3Error::InvalidEndpoint(url.clone()));
         }
         let runtime = runtime()?;
+        check_profile(&runtime, opts)?;
         let client = build_client(&runtime, opts);
         Ok(S3Store::new(runtime, client, uri))
     }
@@ -185,6 +186,59 @@ impl S3Store {
             )
             .map_err(|e| self.error("DeleteObject", &full, describe::sdk(&e)))?;
         Ok(())
+    }
+
+    /// Writes `body` under `key` (relative to the prefix) only if no object is there
+    /// (`If-None-Match: *`, which S3 evaluates atomically): `Ok(true)` when this call created
+    /// it, `Ok(false)` when an object was already there. The export's lock is built on it.
+    pub fn create_if_absent(&self, key: &str, body: Vec<u8>) -> Result<bool, UploadError> {
+        let full = self.full_key(key);
+        let sent = self.runtime.block_on(
+            self.client
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&full)
+                .if_none_match("*")
+                .body(ByteStream::from(body))
+                .send(),
+        );
+        match sent {
+            Ok(_) => Ok(true),
+            // 412: an object is there; 409: another conditional write of it is in progress.
+            Err(e) if matches!(e.raw_response().map(|r| r.status().as_u16()), Some(412 | 409)) => {
+                Ok(false)
+            }
+            Err(e) => Err(self.error("PutObject", &full, describe::sdk(&e))),
+        }
+    }
+
+    /// A small object `key` (relative to the prefix) and when it was last written, `None`
+    /// when there is none. For the export's lock object, a few bytes.
+    pub fn read_small(
+        &self,
+        key: &str,
+    ) -> Result<Option<(Vec<u8>, std::time::SystemTime)>, UploadError> {
+        let full = self.full_key(key);
+        let got = self.runtime.block_on(async {
+            let out = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&full)
+                .send()
+                .await?;
+            let modified = out
+                .last_modified()
+                .and_then(|t| std::time::SystemTime::try_from(*t).ok())
+                .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            let body = out.body.collect().await.map(|b| b.to_vec()).unwrap_or_default();
+            Ok::<_, aws_sdk_s3::error::SdkError<_>>((body, modified))
+        });
+        match got {
+            Ok(found) => Ok(Some(found)),
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
+            Err(e) => Err(self.error("GetObject", &full, describe::sdk(&e))),
+        }
     }
 
     /// Aborts the unfinished multipart uploads under `under` whose key `keep` accepts (given

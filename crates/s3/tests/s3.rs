@@ -216,6 +216,12 @@ enum Fault {
     Close(usize),
     /// Answer 503 SlowDown without asking moto.
     SlowDown,
+    /// Read the request and answer nothing (for at most a minute): a response head that
+    /// never starts.
+    StallHead,
+    /// Forward the response head and N bytes of body, then send nothing more (for at most a
+    /// minute) without closing.
+    StallBody(usize),
 }
 
 struct Proxy {
@@ -307,6 +313,10 @@ async fn serve(mut conn: TcpStream, rule: &Rule) -> io::Result<()> {
             drop(rule.gate.acquire().await);
         }
     }
+    if let Some(Fault::StallHead) = fault {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        return Ok(());
+    }
     if let Some(Fault::SlowDown) = fault {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault</RequestId></Error>";
         let resp = format!(
@@ -327,7 +337,7 @@ async fn serve(mut conn: TcpStream, rule: &Rule) -> io::Result<()> {
     up.write_all(forwarded.as_bytes()).await?;
     up.write_all(&rest).await?;
     let limit = match fault {
-        Some(Fault::Reset(n) | Fault::Close(n)) => Some(n),
+        Some(Fault::Reset(n) | Fault::Close(n) | Fault::StallBody(n)) => Some(n),
         _ => None,
     };
     let mut buf = vec![0u8; 64 * 1024];
@@ -359,6 +369,7 @@ async fn serve(mut conn: TcpStream, rule: &Rule) -> io::Result<()> {
             tokio::time::sleep(Duration::from_millis(50)).await;
             match fault {
                 Some(Fault::Reset(_)) => conn.set_zero_linger()?,
+                Some(Fault::StallBody(_)) => tokio::time::sleep(Duration::from_secs(60)).await,
                 _ => conn.shutdown().await?,
             }
             return Ok(());
@@ -739,6 +750,45 @@ fn resumes_with_range_after_a_reset_mid_body() {
 #[test]
 fn resumes_with_range_after_a_truncated_body() {
     resumes_through("truncated", Fault::Close(1 << 20));
+}
+
+/// Issue 15, found 4: a response whose head never comes, or a body that stops without
+/// closing, is retried after `--cli-read-timeout`, and the object read whole.
+#[test]
+fn stalled_heads_and_bodies_are_retried_after_the_read_timeout() {
+    for (bucket, fault) in [
+        ("stall-head", Fault::StallHead),
+        ("stall-body", Fault::StallBody(1 << 20)),
+    ] {
+        let body = random_bytes(3 << 20, 5);
+        let proxy = proxy(fault, 1, false);
+        let opts = S3Options {
+            read_timeout: Duration::from_secs(1),
+            ..S3Options::default()
+        };
+        let (src, obj) = one_object(bucket, &body, &proxy.url, opts);
+        let got = within(30, move || read_all(obj).unwrap());
+        assert!(got == body, "{fault:?}: content differs ({} bytes)", got.len());
+        assert_eq!((src.get_requests(), src.resumes()), (2, 1), "{fault:?}");
+    }
+}
+
+/// A head that never comes on any attempt ends in a named error, never a hang.
+#[test]
+fn a_head_that_never_comes_is_named_after_the_retries() {
+    let body = random_bytes(100_000, 6);
+    let proxy = proxy(Fault::StallHead, usize::MAX, false);
+    let opts = S3Options {
+        read_timeout: Duration::from_secs(1),
+        max_resumes: 2,
+        ..S3Options::default()
+    };
+    let (src, obj) = one_object("stall-always", &body, &proxy.url, opts);
+    let err = within(30, move || read_all(obj).unwrap_err());
+    let msg = err.to_string();
+    assert!(msg.contains("s3://stall-always/obj.json.gz"), "{msg}");
+    assert!(msg.contains("no response within 1 s"), "{msg}");
+    assert_eq!((src.get_requests(), src.resumes()), (3, 2));
 }
 
 #[test]
