@@ -30,17 +30,24 @@
 //!   intervals by start, address, ENI; …), stably sorted by their placement time within each
 //!   day, so that row-group statistics prune by time and the same input always gives the
 //!   same bytes (the writer embeds no clock or host).
-//! - **Atomicity and re-runs.** Every file appears whole or not at all (see [`store`]). After
-//!   a table's files are written, files of the same label that this run did not write are
-//!   deleted (an earlier run's, over more days), and what a killed run of the same label
-//!   left (hidden temporary files, unfinished multipart uploads) is cleaned first. Other
-//!   labels' files are never touched: shards (`--shard I/N`) export side by side.
+//! - **Atomicity and re-runs.** Every file appears whole or not at all (see [`store`]). A run
+//!   replaces only the days its input covered (the days of its events and EC2 calls): after
+//!   a table's files are written, files of the same label on those days that this run did
+//!   not write are deleted; every other day's files stay, so a nightly `--since yesterday`
+//!   run adds and replaces one day and keeps the rest. A day that some failed input file may
+//!   have held ([`ExportOptions::failed_days`]) keeps its earlier output untouched; with no
+//!   earlier output it is written from what could be read, and the summary lists it. What a
+//!   killed run of the same label left (hidden temporary files, unfinished multipart uploads)
+//!   is cleaned first. Other labels' files are never touched: shards (`--shard I/N`) export
+//!   side by side.
 #![deny(missing_docs)]
 
 pub mod store;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use cnitrail_core::calls::CallCountRow;
+use cnitrail_core::stats::FailedDays;
+use std::collections::{BTreeMap, BTreeSet};
 use cnitrail_frames::polars::prelude::*;
 use cnitrail_frames::{ColumnSpec, ColumnType};
 use cnitrail_report::exhaustion::{ExhaustionOptions, exhaustion};
@@ -50,7 +57,7 @@ use std::cell::Cell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-pub use store::{LocalStore, Store, StoreObject, Target};
+pub use store::{LocalStore, Lock, Store, StoreObject, Target};
 
 /// The exported tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -266,6 +273,10 @@ pub struct ExportOptions {
     pub shard: Option<(u32, u32)>,
     /// Options of the subnet usage table (capacities given by the caller, step).
     pub exhaustion: ExhaustionOptions,
+    /// The days that input files which failed to read may have held
+    /// ([`ScanSummary::failed_days`](cnitrail_core::ScanSummary::failed_days)): their earlier
+    /// output is kept, since this run could only re-derive them in part.
+    pub failed_days: FailedDays,
 }
 
 impl ExportOptions {
@@ -306,6 +317,7 @@ impl Default for ExportOptions {
             row_group_rows: Self::DEFAULT_ROW_GROUP_ROWS,
             shard: None,
             exhaustion: ExhaustionOptions::default(),
+            failed_days: FailedDays::Days(Vec::new()),
         }
     }
 }
@@ -346,8 +358,15 @@ pub struct TableSummary {
     pub partitions: usize,
     /// The files written, in key order.
     pub files: Vec<FileSummary>,
-    /// Files of the same label from an earlier run that this run did not rewrite, deleted.
+    /// Files of the same label from an earlier run, on days this run covered, that this run
+    /// did not rewrite: deleted.
     pub removed: Vec<String>,
+    /// Days (`YYYY-MM-DD`) that some failed input may have held and that had output from an
+    /// earlier run: that output was kept as it was, and nothing was written for them.
+    pub kept_days: Vec<String>,
+    /// Days that some failed input may have held and that had no earlier output: written
+    /// from the input that could be read, so possibly incomplete.
+    pub partial_days: Vec<String>,
     /// Leftovers of a killed run of the same label, cleaned (temporary files, unfinished
     /// multipart uploads).
     pub partials_cleaned: usize,
@@ -405,6 +424,16 @@ pub enum ExportError {
     /// A bad option.
     #[error("{0}")]
     Invalid(String),
+    /// Another run holds the output ([`Store::lock`]).
+    #[error(
+        "another cnitrail export is writing to {location} (it holds {lock}); wait for it to end, or choose another --out"
+    )]
+    Busy {
+        /// The output.
+        location: String,
+        /// The lock file or object.
+        lock: String,
+    },
 }
 
 impl ExportError {
@@ -447,6 +476,7 @@ pub fn export(
         )));
     }
     let label = options.label();
+    let covered = covered_days(input);
     let mut summary = ExportSummary {
         target: store.describe(""),
         label: label.clone(),
@@ -456,9 +486,54 @@ pub fn export(
         let prepared = prepare(input, table, options)?;
         summary
             .tables
-            .push(write_table(store, table, prepared, options, &label)?);
+            .push(write_table(store, table, prepared, options, &label, &covered)?);
     }
     Ok(summary)
+}
+
+/// Days since the epoch (UTC) of `micros` since the epoch.
+fn day_of(micros: i64) -> i64 {
+    micros.div_euclid(MICROS_PER_DAY)
+}
+
+/// The days this run re-derives: those of its events and of its EC2 calls.
+fn covered_days(input: &ReportInput) -> BTreeSet<i64> {
+    let mut days: BTreeSet<i64> = input
+        .events
+        .iter()
+        .map(|e| day_of(micros(e.event_time)))
+        .collect();
+    days.extend(input.call_rows().iter().map(|r| day_of(micros(r.minute))));
+    days
+}
+
+/// The `YYYY-MM-DD` name of a day since the epoch.
+fn date_name(day: i64) -> Result<String, ExportError> {
+    DateTime::from_timestamp_micros(day.saturating_mul(MICROS_PER_DAY))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| ExportError::Invalid(format!("day {day} is out of range")))
+}
+
+/// The day of a data file's key, from its `event_date=YYYY-MM-DD` folder.
+fn key_day(key: &str) -> Option<i64> {
+    let date = key.split('/').find_map(|p| p.strip_prefix("event_date="))?;
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok().map(date_day)
+}
+
+/// Days since the epoch of a date.
+fn date_day(date: NaiveDate) -> i64 {
+    date.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp()
+        .div_euclid(86_400)
+}
+
+/// Whether a failed input may have held `day`.
+fn failed_on(failed: &FailedDays, day: i64) -> bool {
+    match failed {
+        FailedDays::Unknown => true,
+        FailedDays::Days(days) => days.iter().any(|&d| date_day(d) == day),
+    }
 }
 
 /// The frame of `table` and where each row goes.
@@ -638,10 +713,18 @@ fn write_table(
     prepared: Prepared,
     options: &ExportOptions,
     label: &str,
+    covered: &BTreeSet<i64>,
 ) -> Result<TableSummary, ExportError> {
     let folder = format!("{}/", table.name());
     let ours = |key: &str| is_ours(key, table, label);
     let partials_cleaned = store.clean_partials(&folder, &ours)?;
+    // This label's files from earlier runs, by day.
+    let mut earlier: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for key in store.list(&folder)?.into_iter().filter(|k| ours(k)) {
+        if let Some(day) = key_day(&key) {
+            earlier.entry(day).or_default().push(key);
+        }
+    }
     let Prepared { df, placement } = prepared;
     let schema = df.schema().clone();
     // Row indices by (day, time), stable: ties keep the library's order.
@@ -658,12 +741,26 @@ fn write_table(
         partitions: 0,
         files: Vec::new(),
         removed: Vec::new(),
+        kept_days: Vec::new(),
+        partial_days: Vec::new(),
         partials_cleaned,
     };
+    let mut written_days = BTreeSet::new();
     let mut start = 0;
     while start < order.len() {
         let day = order[start].0;
         let end = start + order[start..].partition_point(|o| o.0 == day);
+        let date = date_name(day)?;
+        if failed_on(&options.failed_days, day) {
+            if earlier.contains_key(&day) {
+                // Some of this day's input failed: the earlier, whole output stays.
+                summary.kept_days.push(date);
+                start = end;
+                continue;
+            }
+            summary.partial_days.push(date.clone());
+        }
+        written_days.insert(day);
         let idx = IdxCa::from_vec(
             PlSmallStr::EMPTY,
             order[start..end].iter().map(|o| o.2).collect(),
@@ -672,9 +769,6 @@ fn write_table(
             table: table.name(),
             source,
         })?;
-        let date = DateTime::from_timestamp_micros(day * MICROS_PER_DAY)
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .ok_or_else(|| ExportError::Invalid(format!("day {day} is out of range")))?;
         write_partition(
             store,
             table,
@@ -688,13 +782,20 @@ fn write_table(
         summary.partitions += 1;
         start = end;
     }
-    // Only now, with every new file in place, the previous run's extra files go.
+    // Only now, with every new file in place, the previous run's extra files go: on the days
+    // this run re-derived in whole (written, or covered with no rows of this table left).
     let written: std::collections::HashSet<&str> =
         summary.files.iter().map(|f| f.key.as_str()).collect();
-    let stale: Vec<String> = store
-        .list(&folder)?
-        .into_iter()
-        .filter(|k| ours(k) && !written.contains(k.as_str()))
+    let replaced = |day: &i64| {
+        written_days.contains(day)
+            || (covered.contains(day) && !failed_on(&options.failed_days, *day))
+    };
+    let stale: Vec<String> = earlier
+        .iter()
+        .filter(|(day, _)| replaced(day))
+        .flat_map(|(_, keys)| keys.iter())
+        .filter(|k| !written.contains(k.as_str()))
+        .cloned()
         .collect();
     for key in &stale {
         store.delete(key)?;

@@ -27,7 +27,21 @@ pub trait Store {
     ) -> Result<usize, ExportError>;
     /// The location of `key`, for messages: a path or an `s3://` URI.
     fn describe(&self, key: &str) -> String;
+    /// Takes the store for one run: a second run that asks while this one holds it is refused
+    /// with [`ExportError::Busy`], so that two exports never clean up each other's files. Held
+    /// until the returned guard is dropped.
+    fn lock(&self) -> Result<Box<dyn Lock>, ExportError>;
 }
+
+/// A store held by one run ([`Store::lock`]); released when dropped.
+pub trait Lock {}
+
+/// The lock's name in the output: hidden, so that engines reading the tables skip it.
+pub const LOCK_KEY: &str = ".cnitrail-export.lock";
+
+/// An S3 lock object older than this is taken as left by a run that was killed (no export
+/// writes for that long; on disk the operating system releases a dead run's lock by itself).
+pub const S3_LOCK_STALE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// A file being written.
 pub trait StoreObject: Write {
@@ -133,6 +147,14 @@ impl LocalStore {
     }
 }
 
+/// An advisory lock on `<root>/.cnitrail-export.lock`, released by the operating system when
+/// the process ends however it ends; the file itself stays (removing it would race).
+struct LocalLock {
+    _file: File,
+}
+
+impl Lock for LocalLock {}
+
 /// The hidden temporary name of `name` for this process.
 fn temp_name(name: &str) -> String {
     format!(".{name}.tmp-{}", std::process::id())
@@ -195,6 +217,24 @@ impl Store for LocalStore {
 
     fn describe(&self, key: &str) -> String {
         self.path(key).display().to_string()
+    }
+
+    fn lock(&self) -> Result<Box<dyn Lock>, ExportError> {
+        let path = self.path(LOCK_KEY);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| ExportError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Box::new(LocalLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Err(ExportError::Busy {
+                location: self.root.display().to_string(),
+                lock: path.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(ExportError::io(&path, e)),
+        }
     }
 }
 
@@ -274,6 +314,84 @@ impl Store for S3Store {
 
     fn describe(&self, key: &str) -> String {
         format!("s3://{}/{}", self.bucket(), self.full_key(key))
+    }
+
+    fn lock(&self) -> Result<Box<dyn Lock>, ExportError> {
+        let owner = format!(
+            "cnitrail export\nhost {}\npid {}\nstarted {}\n",
+            host_name(),
+            std::process::id(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        for _ in 0..2 {
+            if self.create_if_absent(LOCK_KEY, owner.clone().into_bytes())? {
+                return Ok(Box::new(S3Lock {
+                    store: self.clone(),
+                }));
+            }
+            let stale = |t: std::time::SystemTime| {
+                std::time::SystemTime::now()
+                    .duration_since(t)
+                    .is_ok_and(|age| age > S3_LOCK_STALE)
+            };
+            match self.read_small(LOCK_KEY)? {
+                // Released in between: try again.
+                None => continue,
+                Some((body, t)) if stale(t) || held_by_a_dead_process_here(&body) => {
+                    self.delete(LOCK_KEY)?
+                }
+                Some(_) => break,
+            }
+        }
+        Err(ExportError::Busy {
+            location: Store::describe(self, ""),
+            lock: Store::describe(self, LOCK_KEY),
+        })
+    }
+}
+
+/// This machine's name, as the lock object records it.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_default()
+}
+
+/// Whether an S3 lock object was written by a process of this machine that has ended (a
+/// killed run): then the lock is free at once, not only after [`S3_LOCK_STALE`]. Only where
+/// `/proc` tells whether a process lives.
+fn held_by_a_dead_process_here(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body);
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    let (Some(host), Some(pid)) = (field("host "), field("pid ")) else {
+        return false;
+    };
+    let here = host_name();
+    !here.is_empty()
+        && host == here
+        && pid.parse::<u32>().is_ok_and(|p| p != std::process::id())
+        && Path::new("/proc/self").exists()
+        && !Path::new("/proc").join(&pid).exists()
+}
+
+/// A lock object under the prefix, deleted when the run ends.
+struct S3Lock {
+    store: S3Store,
+}
+
+impl Lock for S3Lock {}
+
+impl Drop for S3Lock {
+    fn drop(&mut self) {
+        // A lock that cannot be deleted goes stale after S3_LOCK_STALE.
+        let _ = self.store.delete(LOCK_KEY);
     }
 }
 

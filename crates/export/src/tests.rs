@@ -210,7 +210,9 @@ fn a_rerun_writes_the_same_bytes_and_removes_only_its_own_stale_files() {
     let first = export_to(dir.path(), &ExportOptions::default());
     let before = files(dir.path());
     assert_eq!(before.len(), first.files());
-    // What an earlier, longer run of this label, another shard, and a killed run left.
+    // What an earlier, longer run of this label, another shard, and a killed run left. The
+    // earlier run's file on a day this input does not cover stays (issue 15: a run replaces
+    // only the days it re-derived); its extra file on a covered day goes.
     let stale = "events/event_date=2026-01-01/part-0000-00000.parquet";
     let extra = "events/event_date=2026-11-22/part-0000-00009.parquet";
     let other = "events/event_date=2026-11-22/part-0001-00000.parquet";
@@ -224,9 +226,10 @@ fn a_rerun_writes_the_same_bytes_and_removes_only_its_own_stale_files() {
     let second = export_to(dir.path(), &ExportOptions::default());
     let after = files(dir.path());
     let events = &second.tables[0];
-    assert_eq!(events.removed, [stale, extra]);
+    assert_eq!(events.removed, [extra]);
     assert_eq!(events.partials_cleaned, 1);
     let mut want = before.clone();
+    want.insert(stale.into(), b"old".to_vec());
     want.insert(other.into(), b"old".to_vec());
     want.insert(temp_other.into(), b"old".to_vec());
     assert_eq!(
@@ -282,4 +285,42 @@ fn the_footer_carries_an_arrow_schema_and_no_clock() {
         .expect("an ARROW:schema key");
     assert!(!arrow.is_empty());
     assert_eq!(meta.created_by.as_deref(), Some("Polars"));
+}
+
+#[test]
+fn days_that_failed_input_may_hold_keep_their_earlier_output() {
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    export_to(dir.path(), &ExportOptions::default());
+    // Mark the earlier output of 2026-11-21, then re-run as if an input of that day failed.
+    let marked = "events/event_date=2026-11-21/part-0000-00000.parquet";
+    std::fs::write(dir.path().join(marked), b"earlier").unwrap();
+    let options = ExportOptions {
+        failed_days: FailedDays::Days(vec![day("2026-11-21")]),
+        ..ExportOptions::default()
+    };
+    let summary = export_to(dir.path(), &options);
+    let events = &summary.tables[0];
+    assert_eq!(events.kept_days, ["2026-11-21"]);
+    assert!(events.partial_days.is_empty());
+    assert!(events.removed.is_empty());
+    assert_eq!(std::fs::read(dir.path().join(marked)).unwrap(), b"earlier");
+    assert!(
+        events.files.iter().all(|f| f.key.contains("2026-11-22")),
+        "the other day is written: {:?}",
+        events.files
+    );
+    // Nothing tells which days a failed file held: every day with earlier output is kept,
+    // and a fresh output is written whole but says it may be incomplete.
+    let unknown = ExportOptions {
+        failed_days: FailedDays::Unknown,
+        ..ExportOptions::default()
+    };
+    let summary = export_to(dir.path(), &unknown);
+    assert!(summary.tables[0].files.is_empty());
+    assert_eq!(summary.tables[0].kept_days, ["2026-11-21", "2026-11-22"]);
+    let fresh = tempfile::tempdir().unwrap();
+    let summary = export_to(fresh.path(), &unknown);
+    assert!(summary.files() > 0);
+    assert_eq!(summary.tables[0].partial_days, ["2026-11-21", "2026-11-22"]);
 }

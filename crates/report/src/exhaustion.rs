@@ -285,7 +285,17 @@ pub fn exhaustion(
                 if let Some(at) = DateTime::from_timestamp(t, 0) {
                     points.push((at, peak));
                 }
-                t += every;
+                // Change points only: the next step shown is the one after a step with calls
+                // (its start state differs), else the step of the next call, else the last
+                // step. Rows follow the calls, not the span: one record dated years away
+                // adds a row or two, not millions of unchanged minutes.
+                t = if j > next || t + every >= end {
+                    t + every
+                } else {
+                    deltas.get(next).map_or(end, |d| {
+                        (d.0.div_euclid(every) * every).clamp(t + every, end)
+                    })
+                };
             }
             series.push(SubnetUsage {
                 subnet_id: subnet.to_string(),

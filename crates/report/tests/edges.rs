@@ -247,8 +247,25 @@ fn a_long_input_gets_a_bounded_chart_that_keeps_its_peaks() {
         .map(|p| p.node + p.cni_secondary + p.cni_prefix + p.other)
         .max();
     assert_eq!(most, Some(10));
-    // The usage table keeps the state at the start of each (one-minute) step.
+    // The usage table keeps the state at the start of each (one-minute) step, at its change
+    // points only (issue 15): the first step (10:00, where the calls were), the step after
+    // it (10:01, nothing held), and the last (12:01 a year later), not 525,722 minutes.
     let usage = exhaustion(&input, &ExhaustionOptions::default()).unwrap();
-    // From 10:00 on 2026-11-22 to 12:01 on 2027-11-22 (365 days), every minute.
-    assert_eq!(usage.usage.height(), 365 * 1440 + 121 + 1);
+    assert_eq!(usage.usage.height(), 3);
+    let held: Vec<i64> = usage
+        .usage
+        .column("held")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(held, [0, 0, 0], "the state at the start of each of those steps");
+    assert_eq!(usage.series[0].points[0].1.total(), 10, "the step's peak");
+
+    // A record dated in the year 9999 among them costs a row, not millions of minutes.
+    let mut far = records.clone();
+    far.push(delete(4, "12:00:00", "eni-far").replace("2026-11-22T", "9999-11-22T"));
+    let usage = exhaustion(&crate::input(&far), &ExhaustionOptions::default()).unwrap();
+    assert_eq!(usage.usage.height(), 3);
 }
