@@ -743,6 +743,15 @@ pub struct AwsArgs {
     /// Objects downloaded at the same time.
     #[arg(long, value_name = "N", default_value_t = 8, help_heading = "AWS")]
     pub concurrency: usize,
+
+    /// Longest wait for a connection to S3, in seconds (as the AWS CLI's option).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), help_heading = "AWS")]
+    pub cli_connect_timeout: u64,
+
+    /// Longest wait for a response, and between two chunks of an object, in seconds; a read
+    /// that waits longer is retried (5 times), then its object is named as failed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..), help_heading = "AWS")]
+    pub cli_read_timeout: u64,
 }
 
 /// Where and how to write.

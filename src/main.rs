@@ -7,6 +7,7 @@ mod exit;
 mod output;
 mod progress;
 mod rows;
+mod terminal;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -20,7 +21,7 @@ fn main() -> ExitCode {
                 // `cnitrail scan … | head` is normal use, not an error.
                 return exit::Code::Success.into();
             }
-            eprintln!("cnitrail: error: {err:#}");
+            terminal::say!("cnitrail: error: {err:#}");
             exit::Code::Fatal.into()
         }
     }

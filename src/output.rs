@@ -4,6 +4,7 @@
 
 use crate::cli::Format;
 use crate::rows::{csv_quote, sanitize};
+use crate::terminal::JsonSafe;
 use anyhow::{Context, Result};
 use cnitrail_core::EniEvent;
 use cnitrail_core::scan::{EventSink, SinkError};
@@ -148,13 +149,13 @@ impl EventSink for Writer {
     fn event(&mut self, e: EniEvent) -> Result<(), SinkError> {
         match self {
             Writer::Jsonl(out) => {
-                serde_json::to_writer(&mut *out, &e)?;
+                serde_json::to_writer(JsonSafe(&mut *out), &e)?;
                 out.write_all(b"\n")?;
             }
             Writer::Json { out, first } => {
                 out.write_all(if *first { b"[\n" } else { b",\n" })?;
                 *first = false;
-                serde_json::to_writer(&mut *out, &e)?;
+                serde_json::to_writer(JsonSafe(&mut *out), &e)?;
             }
             Writer::Csv(out) => write_csv(out, &e)?,
             Writer::Table(out) => write_table_row(out, &table_cells(&e))?,

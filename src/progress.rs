@@ -1,5 +1,6 @@
 //! Progress on stderr, only when stderr is a terminal; failed files are named as they happen.
 
+use crate::terminal::say_line;
 use cnitrail_core::scan::Observer;
 use cnitrail_core::stats::{FileReport, FileStatus};
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -45,8 +46,8 @@ impl Progress {
 
     fn say(&self, line: String) {
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
+            Some(bar) => bar.suspend(|| say_line(&line)),
+            None => say_line(&line),
         }
     }
 }

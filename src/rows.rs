@@ -2,6 +2,7 @@
 
 use crate::cli::Format;
 use crate::output::Destination;
+use crate::terminal::JsonSafe;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
@@ -28,12 +29,12 @@ pub fn write_rows<R: Row>(
     match format {
         Format::Jsonl => {
             for r in rows {
-                serde_json::to_writer(&mut out, r)?;
+                serde_json::to_writer(JsonSafe(&mut out), r)?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, rows)?;
+            serde_json::to_writer_pretty(JsonSafe(&mut out), rows)?;
             out.write_all(b"\n")?;
         }
         Format::Csv => {
@@ -80,12 +81,25 @@ fn write_aligned(out: &mut dyn Write, header: &[String], body: &[Vec<String>]) -
     Ok(())
 }
 
-/// A CSV cell, quoted when it holds a comma, quote or line break (RFC 4180).
+/// A CSV cell, quoted when it holds a comma, quote or line break (RFC 4180); control and
+/// bidi characters shown as stand-ins (`\x1b`, `\u{202e}`), and text that a spreadsheet would
+/// run as a formula prefixed with `'`.
 pub fn csv_quote(cell: &str) -> String {
-    if cell.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", cell.replace('"', "\"\""))
+    let shown = cnitrail_html::escape::visible_lines(cell);
+    // A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+    // Injection"): text gets a leading `'`, which spreadsheets show as text. Numbers
+    // (`-1`, `+3.5`) stay numbers.
+    let formula = shown.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && shown.parse::<f64>().is_err();
+    let shown = if formula {
+        format!("'{shown}")
     } else {
-        cell.to_string()
+        shown.into_owned()
+    };
+    if formula || shown.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", shown.replace('"', "\"\""))
+    } else {
+        shown
     }
 }
 
@@ -260,7 +274,7 @@ pub fn write_frame_to(
             s.push_str(&serde_json::to_string(&v.json())?);
         }
         s.push('}');
-        Ok(s)
+        Ok(cnitrail_html::escape::json(&s).into_owned())
     };
     match format {
         Format::Json => writeln!(out, "[")?,

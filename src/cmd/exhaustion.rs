@@ -1,5 +1,6 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
+use crate::terminal::say;
 use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ExhaustionArgs, ExhaustionTable, duration};
 use crate::exit::Code;
@@ -20,7 +21,7 @@ pub fn run(args: ExhaustionArgs) -> Result<Code> {
     let report = exhaustion(&input, &options)?;
     exit_without_freeing(input);
     if report.first_failures.is_empty() && !args.output.quiet {
-        eprintln!("cnitrail: no subnet-exhaustion error in this input");
+        say!("cnitrail: no subnet-exhaustion error in this input");
     }
     let chosen = args.table.map(|t| match t {
         ExhaustionTable::Usage => &report.usage,

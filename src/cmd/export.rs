@@ -1,5 +1,6 @@
 //! `cnitrail export`: one scan, then every table as day-partitioned Parquet on disk or S3.
 
+use crate::terminal::say;
 use super::collect::{collect, exit_without_freeing, finish};
 use crate::cli::{ExportArgs, ExportTable, InputArgs, OutputArgs, StatsFormat};
 use crate::exit::Code;
@@ -14,7 +15,7 @@ pub fn run(args: ExportArgs) -> Result<Code> {
         args.row_group_rows > 0,
         "--row-group-rows must be at least 1"
     );
-    let options = ExportOptions {
+    let mut options = ExportOptions {
         tables: args.tables.iter().map(|t| table(*t)).collect(),
         file_size: args.file_size_mb.saturating_mul(1 << 20),
         row_group_rows: args.row_group_rows,
@@ -24,11 +25,14 @@ pub fn run(args: ExportArgs) -> Result<Code> {
             cidrs: args.subnets.cidrs()?,
             ..ExhaustionOptions::default()
         },
+        ..ExportOptions::default()
     };
     // Set up the target before the scan, so that a bad destination fails at once.
     let store = target
         .open(&super::scan::s3_options(&args.input))
         .with_context(|| format!("cannot write to {target}"))?;
+    // Held to the end: a second export into the same output is refused, not interleaved.
+    let _lock = store.lock()?;
     let output = OutputArgs {
         format: None,
         output: None,
@@ -36,10 +40,12 @@ pub fn run(args: ExportArgs) -> Result<Code> {
         quiet: args.quiet,
     };
     let (input, scan) = collect(&args.input, &output, &args.order, true)?;
+    // The days that failed input may have held keep their earlier output.
+    options.failed_days = scan.failed_days();
     let code = finish(&output, &scan)?;
     if code == Code::Fatal {
         // Nothing was read: writing now would replace the previous export with empty tables.
-        eprintln!("cnitrail: nothing exported to {target}");
+        say!("cnitrail: nothing exported to {target}");
         return Ok(code);
     }
     let summary = export(&input, store.as_ref(), &options)
@@ -79,9 +85,19 @@ fn megabytes(bytes: u64) -> String {
     }
 }
 
+/// The first few of a list of days, for one line of text.
+fn some_days(days: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = days[..days.len().min(SHOWN)].join(", ");
+    if days.len() > SHOWN {
+        text.push_str(&format!(" and {} more", days.len() - SHOWN));
+    }
+    text
+}
+
 fn print_summary(summary: &ExportSummary, stats: StatsFormat, quiet: bool) -> Result<()> {
     match stats {
-        StatsFormat::Json => eprintln!("{}", serde_json::to_string(summary)?),
+        StatsFormat::Json => crate::terminal::say_json(&serde_json::to_string(summary)?),
         StatsFormat::Text if !quiet => {
             for t in &summary.tables {
                 let mut line = format!(
@@ -98,15 +114,29 @@ fn print_summary(summary: &ExportSummary, stats: StatsFormat, quiet: bool) -> Re
                         t.removed.len()
                     ));
                 }
+                if !t.kept_days.is_empty() {
+                    line.push_str(&format!(
+                        "; {} days kept as an earlier run wrote them, since some of their input failed ({})",
+                        t.kept_days.len(),
+                        some_days(&t.kept_days)
+                    ));
+                }
+                if !t.partial_days.is_empty() {
+                    line.push_str(&format!(
+                        "; {} days written from partly failed input ({})",
+                        t.partial_days.len(),
+                        some_days(&t.partial_days)
+                    ));
+                }
                 if t.partials_cleaned > 0 {
                     line.push_str(&format!(
                         "; {} partial files of a killed run cleaned",
                         t.partials_cleaned
                     ));
                 }
-                eprintln!("{line}");
+                say!("{line}");
             }
-            eprintln!(
+            say!(
                 "cnitrail: exported {} files, {}, to {}",
                 summary.files(),
                 megabytes(summary.bytes()),

@@ -7,6 +7,7 @@
 //! evidence. Then the input filters apply as in a scan, and the events go to the command's
 //! sink, so timeline, who and the reports run unchanged.
 
+use crate::terminal::say;
 use super::scan::{name_filter, s3_source};
 use crate::cli::{ActorArg, InputArgs, OutputArgs, StatsFormat};
 use anyhow::{Context, Result};
@@ -42,7 +43,7 @@ pub(super) fn read_into(
                 (FileStatus::Read, None, bytes)
             }
             Err(reason) => {
-                eprintln!("cnitrail: {name}: {reason}");
+                say!("cnitrail: {name}: {reason}");
                 (FileStatus::Failed, Some(reason), 0)
             }
         };
@@ -54,7 +55,7 @@ pub(super) fn read_into(
         };
         report.counts.bytes_read = bytes;
         report.counts.bytes_decoded = bytes;
-        summary.add_file(&report);
+        summary.add_file(&report, &[]);
     };
     if is_s3_uri(from) {
         read_s3(from, input, &mut take)?;
@@ -93,7 +94,7 @@ pub(super) fn read_into(
         }
     }
     if output.stats == StatsFormat::Text && !output.quiet {
-        eprintln!(
+        say!(
             "cnitrail: {} events read from {files} Parquet files; {} duplicate records dropped; {} actors settled with other files' evidence",
             counts.events_read, counts.duplicates, counts.actors_resolved
         );
@@ -303,7 +304,7 @@ pub(super) fn read_calls(from: &str, input: &InputArgs) -> Result<Option<Vec<Cal
         let rows = match table {
             Ok((_, rows)) => rows,
             Err(e) => {
-                eprintln!(
+                say!(
                     "cnitrail: {e}; the EC2 call counts are left out: throttle counts the ENI calls only"
                 );
                 return Ok(None);

@@ -1,5 +1,6 @@
 //! `cnitrail leaks`: the CNI's ENIs left idle.
 
+use crate::terminal::say;
 use super::collect::{collect, emit, exit_without_freeing};
 use crate::cli::{LeaksArgs, duration};
 use crate::exit::Code;
@@ -11,7 +12,7 @@ pub fn run(args: LeaksArgs) -> Result<Code> {
     let df = cnitrail_report::leaks::leaks(&input, grace)?;
     exit_without_freeing(input);
     if df.height() == 0 && !args.output.quiet {
-        eprintln!(
+        say!(
             "cnitrail: no ENI of the CNI sat idle longer than {} in this input",
             args.grace
         );

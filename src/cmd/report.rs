@@ -26,7 +26,7 @@ pub fn run(args: ReportArgs) -> Result<Code> {
         figures: Vec::new(),
     };
     let (input, summary) = collect(&args.input, &output, &args.order, true)?;
-    if summary.files_read == 0 && summary.files_skipped == 0 {
+    if summary.nothing_read() {
         // Nothing could be read: say so, and leave no empty report behind.
         return finish(&output, &summary);
     }

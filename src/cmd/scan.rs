@@ -1,5 +1,6 @@
 //! `cnitrail scan`: sources → events → the chosen format, with the accounting on stderr.
 
+use crate::terminal::say;
 use crate::cli::{ActorArg, InputArgs, OutputArgs, ScanArgs, StatsFormat};
 use crate::exit::Code;
 use crate::output::{Destination, Writer, default_format};
@@ -123,6 +124,8 @@ pub(super) fn s3_options(input: &InputArgs) -> S3Options {
             .or_else(|| input.region.first().cloned()),
         endpoint_url: input.aws.endpoint_url.clone(),
         concurrency: input.aws.concurrency.max(1),
+        connect_timeout: std::time::Duration::from_secs(input.aws.cli_connect_timeout),
+        read_timeout: std::time::Duration::from_secs(input.aws.cli_read_timeout),
         ..S3Options::default()
     }
 }
@@ -155,12 +158,14 @@ fn objects<'a>(
 }
 
 pub(super) fn exit_code(summary: &ScanSummary) -> Code {
-    if summary.files_read == 0 && summary.files_skipped == 0 {
+    // A file that failed part-way still gave the records before its failure: those are
+    // reported (exit 1), not thrown away.
+    if summary.nothing_read() {
         // Nothing could be read at all: either nothing was found or everything failed.
         if summary.files_failed == 0 {
-            eprintln!("cnitrail: error: no input files found");
+            say!("cnitrail: error: no input files found");
         } else {
-            eprintln!("cnitrail: error: no input could be read");
+            say!("cnitrail: error: no input could be read");
         }
         return Code::Fatal;
     }
@@ -174,21 +179,21 @@ pub(super) fn exit_code(summary: &ScanSummary) -> Code {
 pub(super) fn report(summary: &ScanSummary, stats: StatsFormat, quiet: bool) -> Result<()> {
     const SHOWN: usize = 20;
     for m in summary.malformed_records.iter().take(SHOWN) {
-        eprintln!(
+        say!(
             "cnitrail: {}: record {}: {}",
             m.file, m.record_index, m.reason
         );
     }
     if summary.records_malformed > SHOWN as u64 {
-        eprintln!(
+        say!(
             "cnitrail: … {} more malformed records (--stats json lists the first {})",
             summary.records_malformed - SHOWN as u64,
             ScanSummary::MALFORMED_SAMPLE
         );
     }
     match stats {
-        StatsFormat::Json => eprintln!("{}", serde_json::to_string(summary)?),
-        StatsFormat::Text if !quiet => eprintln!(
+        StatsFormat::Json => crate::terminal::say_json(&serde_json::to_string(summary)?),
+        StatsFormat::Text if !quiet => say!(
             "cnitrail: {}{} files read, {} skipped, {} failed; {} records read = {} kept + {} filtered + {} malformed + {} duplicates; {} events",
             summary
                 .shard

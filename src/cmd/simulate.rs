@@ -1,5 +1,6 @@
 //! `cnitrail simulate`: a scenario from a file and flags, played by cnitrail-sim.
 
+use crate::terminal::say;
 use crate::cli::SimulateArgs;
 use crate::exit::Code;
 use anyhow::{Context, Result};
@@ -22,7 +23,7 @@ pub fn run(args: SimulateArgs) -> Result<Code> {
     let m = scenario::run(&sc, &args.out)?;
     let secs = started.elapsed().as_secs_f64();
     let calls: u64 = m.calls_by_api.values().sum();
-    eprintln!(
+    say!(
         "cnitrail: simulated {:.1} h: {} nodes launched, {} terminated; {} EC2 calls + {} noise = {} records ({} duplicates) in {} files + {} digests; {:.1} MB JSON, {:.1} MB gzip in {:.1} s",
         (m.end - m.start) as f64 / 3600.0,
         m.nodes_launched,

@@ -1,5 +1,6 @@
 //! `cnitrail throttle`: when EC2 refused calls, and who was calling.
 
+use crate::terminal::say;
 use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ThrottleArgs, ThrottleTable, duration};
 use crate::exit::Code;
@@ -17,7 +18,7 @@ pub fn run(args: ThrottleArgs) -> Result<Code> {
     let report = throttle(&input, &options)?;
     exit_without_freeing(input);
     if report.burst_list.is_empty() && !args.output.quiet {
-        eprintln!("cnitrail: no throttled EC2 call in this input");
+        say!("cnitrail: no throttled EC2 call in this input");
     }
     let chosen = args.table.map(|t| match t {
         ThrottleTable::Minutes => &report.minutes,

@@ -1,5 +1,6 @@
 //! `cnitrail who IP [--at TIME]`: every holder of an address, with the calls that prove it.
 
+use crate::terminal::say;
 use super::scan::{exit_code, report, scan_into};
 use crate::cli::WhoArgs;
 use crate::exit::Code;
@@ -129,11 +130,11 @@ pub fn run(args: WhoArgs) -> Result<Code> {
         .collect();
     if holders.is_empty() {
         match at {
-            Some(at) => eprintln!(
+            Some(at) => say!(
                 "cnitrail: no ENI held {ip} at {} in the input",
                 at.format("%Y-%m-%dT%H:%M:%SZ")
             ),
-            None => eprintln!("cnitrail: no ENI held {ip} in the input"),
+            None => say!("cnitrail: no ENI held {ip} in the input"),
         }
     }
     let dest = Destination::new(args.output.output.as_deref());

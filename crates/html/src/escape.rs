@@ -52,6 +52,33 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     replace_deceptive(text, false)
 }
 
+/// Like [`visible`], but line breaks and tabs stay: for CSV cells, which may hold them
+/// (quoted), and where a line break cannot disguise anything.
+pub fn visible_lines(text: &str) -> Cow<'_, str> {
+    replace_deceptive(text, true)
+}
+
+/// Makes JSON text safe to show while keeping it valid JSON with the same meaning: every
+/// deceptive character that is still itself (JSON writers escape only C0 controls, so C1
+/// controls, bidi overrides and zero-width characters pass through) becomes a `\uXXXX`
+/// escape. For JSON text only: outside its strings JSON holds only spaces, tabs and line
+/// breaks, which stay.
+pub fn json(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| is_deceptive(c, true)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_deceptive(c, true) {
+            // Every deceptive character is in the Basic Multilingual Plane: one escape.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn replace_deceptive(text: &str, keep_line_breaks: bool) -> Cow<'_, str> {
     if !text.chars().any(|c| is_deceptive(c, keep_line_breaks)) {
         return Cow::Borrowed(text);
@@ -121,6 +148,17 @@ mod tests {
             visible("ip-10-0-1-7.ec2.internal"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn json_escapes_what_json_writers_leave_and_stays_json() {
+        let text = serde_json::to_string(&serde_json::json!({"f": "a\u{202e}b\u{9b}c\u{1b}d\ne"}))
+            .expect("serialises");
+        let safe = json(&text);
+        assert!(!safe.chars().any(|c| is_deceptive(c, true)), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back["f"], "a\u{202e}b\u{9b}c\u{1b}d\ne");
+        assert!(matches!(json(r#"{"a":"10.0.3.17"}"#), Cow::Borrowed(_)));
     }
 
     #[test]
