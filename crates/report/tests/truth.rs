@@ -125,7 +125,7 @@ fn usage_per_minute_and_the_first_failure_match_the_truth() {
         };
         let report = exhaustion(&input, &options).unwrap();
 
-        // Usage: every minute both sides cover, held by kind.
+        // Usage: every minute both sides cover, held by kind (ours read as a step function).
         let u = &report.usage;
         let ours: BTreeMap<(String, DateTime<Utc>), Usage> = texts(u, "subnet_id")
             .into_iter()
@@ -146,7 +146,15 @@ fn usage_per_minute_and_the_first_failure_match_the_truth() {
                 r["subnet_id"].as_str().unwrap().to_string(),
                 time(&r["minute"]).unwrap(),
             );
-            let Some(got) = ours.get(&key) else { continue };
+            // Rows are change points (a step function): a minute without a row holds what
+            // the subnet's row before it says.
+            let Some((_, got)) = ours
+                .range(..=key.clone())
+                .next_back()
+                .filter(|((subnet, _), _)| *subnet == key.0)
+            else {
+                continue;
+            };
             let want = (
                 r["node"].as_i64().unwrap(),
                 r["cni"].as_i64().unwrap(),
