@@ -89,8 +89,8 @@ pub fn csv_quote(cell: &str) -> String {
     // A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
     // Injection"): text gets a leading `'`, which spreadsheets show as text. Numbers
     // (`-1`, `+3.5`) stay numbers.
-    let formula = shown.starts_with(['=', '+', '-', '@', '\t', '\r'])
-        && shown.parse::<f64>().is_err();
+    let formula =
+        shown.starts_with(['=', '+', '-', '@', '\t', '\r']) && shown.parse::<f64>().is_err();
     let shown = if formula {
         format!("'{shown}")
     } else {

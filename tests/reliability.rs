@@ -105,7 +105,10 @@ fn broken_containers_and_flipped_gzip_bits_end_with_named_failures() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     for i in 0..5 {
-        assert!(err.contains(&format!("h{i}.json")), "h{i}.json not named: {err}");
+        assert!(
+            err.contains(&format!("h{i}.json")),
+            "h{i}.json not named: {err}"
+        );
     }
     // One bit flipped at many places of a gzip stream: each run ends.
     let flips = tempfile::tempdir().expect("tempdir");
@@ -144,17 +147,28 @@ fn a_truncated_single_input_keeps_what_was_read() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
-        walk(&out.join("events")).iter().any(|p| p.extension().is_some_and(|e| e == "parquet")),
+        walk(&out.join("events"))
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "parquet")),
         "export wrote the events read"
     );
-    assert!(stderr(&o).contains("written from partly failed input"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("written from partly failed input"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Found 9: a closed stderr or stdout is not a panic (exit 101).
 #[test]
 fn closed_pipes_are_not_panics() {
     let fixtures = fixtures();
-    let args = ["scan", fixtures.to_str().expect("utf-8"), "--format", "jsonl"];
+    let args = [
+        "scan",
+        fixtures.to_str().expect("utf-8"),
+        "--format",
+        "jsonl",
+    ];
     // stderr closed before the run writes to it: the exit code still tells (0: all read).
     let mut child = bin()
         .args(args)
@@ -202,15 +216,22 @@ fn record_text_and_file_names_cannot_drive_a_terminal_or_a_spreadsheet() {
     assert_eq!(raw(&o.stdout), 0, "{}", String::from_utf8_lossy(&o.stdout));
     let csv = String::from_utf8_lossy(&o.stdout);
     assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
-    assert!(!csv.contains(",=") && !csv.contains("\"=HYPERLINK"), "{csv}");
+    assert!(
+        !csv.contains(",=") && !csv.contains("\"=HYPERLINK"),
+        "{csv}"
+    );
     for format in ["jsonl", "json", "table"] {
         let o = run(&["scan", file.to_str().expect("utf-8"), "--format", format]);
         assert_eq!(o.status.code(), Some(0), "{format}: {}", stderr(&o));
-        assert_eq!(raw(&o.stdout), 0, "{format}: {}", String::from_utf8_lossy(&o.stdout));
+        assert_eq!(
+            raw(&o.stdout),
+            0,
+            "{format}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
     }
     let o = run(&["scan", file.to_str().expect("utf-8"), "--format", "jsonl"]);
-    let line: serde_json::Value =
-        serde_json::from_slice(&o.stdout).expect("still one JSON object");
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).expect("still one JSON object");
     assert_eq!(line["description"], evil, "JSON keeps the text as it was");
     // A file name with an ESC in it, and a reason from its content, in stderr.
     let named = dir.path().join("bad\u{1b}[31m\u{202e}.json");
@@ -218,7 +239,11 @@ fn record_text_and_file_names_cannot_drive_a_terminal_or_a_spreadsheet() {
     let o = run(&["scan", named.to_str().expect("utf-8"), "--stats", "json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(raw(&o.stderr), 0, "{}", stderr(&o));
-    assert!(stderr(&o).contains("bad\\x1b[31m\\u{202e}.json"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("bad\\x1b[31m\\u{202e}.json"),
+        "{}",
+        stderr(&o)
+    );
     let stats = stderr(&o)
         .lines()
         .find(|l| l.starts_with('{'))
@@ -262,7 +287,10 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .map(|p| {
             let bytes = std::fs::read(&p).expect("read");
             (
-                p.strip_prefix(dir).expect("under").to_string_lossy().into_owned(),
+                p.strip_prefix(dir)
+                    .expect("under")
+                    .to_string_lossy()
+                    .into_owned(),
                 bytes,
             )
         })
@@ -291,12 +319,24 @@ fn an_incremental_export_keeps_the_days_it_did_not_cover() {
     let before = tree(&out);
     let nightly = run(&["export", t, "--out", o, "--since", "2026-11-22T00:00:00Z"]);
     assert_eq!(nightly.status.code(), Some(0), "{}", stderr(&nightly));
-    assert!(!stderr(&nightly).contains("removed"), "{}", stderr(&nightly));
+    assert!(
+        !stderr(&nightly).contains("removed"),
+        "{}",
+        stderr(&nightly)
+    );
     assert_eq!(
         event_days(&out),
-        ["event_date=2026-11-20", "event_date=2026-11-21", "event_date=2026-11-22"]
+        [
+            "event_date=2026-11-20",
+            "event_date=2026-11-21",
+            "event_date=2026-11-22"
+        ]
     );
-    assert_eq!(tree(&out), before, "the re-derived day has the same bytes, the rest stayed");
+    assert_eq!(
+        tree(&out),
+        before,
+        "the re-derived day has the same bytes, the rest stayed"
+    );
     // A day whose input is gone from a full re-run: its files stay (not covered), and a day
     // the run covers with fewer rows is replaced.
     std::fs::remove_dir_all(trail.join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20"))
@@ -335,7 +375,10 @@ fn a_partly_failed_rerun_keeps_the_failed_days_earlier_output() {
             .collect()
     };
     assert!(!day(&before).is_empty());
-    assert!(day(&after) == day(&before), "the failed day's files are as the first run wrote them");
+    assert!(
+        day(&after) == day(&before),
+        "the failed day's files are as the first run wrote them"
+    );
 }
 
 /// Found 10: a second export into the same output is refused with a sentence while the first
@@ -348,7 +391,8 @@ fn a_second_export_into_a_held_output_is_refused() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(&out).expect("mkdir");
     let lock = std::fs::File::create(out.join(".cnitrail-export.lock")).expect("lock file");
-    lock.try_lock().expect("take the lock as a running export would");
+    lock.try_lock()
+        .expect("take the lock as a running export would");
     let o = run(&[
         "export",
         trail.to_str().expect("utf-8"),
@@ -379,15 +423,28 @@ fn an_unknown_profile_is_refused_with_a_sentence() {
     let config = dir.path().join("config");
     std::fs::write(&config, "[profile real]\nregion = us-east-1\n").expect("write");
     let o = bin()
-        .args(["scan", "s3://bucket/prefix", "--profile", "nope", "--endpoint-url", "http://127.0.0.1:9"])
+        .args([
+            "scan",
+            "s3://bucket/prefix",
+            "--profile",
+            "nope",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ])
         .env("AWS_CONFIG_FILE", &config)
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("credentials"),
+        )
         .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
         .env("AWS_SECRET_ACCESS_KEY", "secret")
         .output()
         .expect("run");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("the config profile (nope) could not be found"), "{err}");
+    assert!(
+        err.contains("the config profile (nope) could not be found"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one sentence: {err}");
 }

@@ -1,10 +1,10 @@
 //! `cnitrail exhaustion`: why a subnet ran dry.
 
-use crate::terminal::say;
 use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ExhaustionArgs, ExhaustionTable, duration};
 use crate::exit::Code;
 use crate::rows::sanitize;
+use crate::terminal::say;
 use anyhow::Result;
 use cnitrail_report::exhaustion::{Exhaustion, ExhaustionOptions, exhaustion};
 use std::io::Write;

@@ -1,9 +1,9 @@
 //! `cnitrail export`: one scan, then every table as day-partitioned Parquet on disk or S3.
 
-use crate::terminal::say;
 use super::collect::{collect, exit_without_freeing, finish};
 use crate::cli::{ExportArgs, ExportTable, InputArgs, OutputArgs, StatsFormat};
 use crate::exit::Code;
+use crate::terminal::say;
 use anyhow::{Context, Result};
 use cnitrail_export::{ExportOptions, ExportSummary, Table, Target, export};
 use cnitrail_report::exhaustion::ExhaustionOptions;

@@ -7,9 +7,9 @@
 //! evidence. Then the input filters apply as in a scan, and the events go to the command's
 //! sink, so timeline, who and the reports run unchanged.
 
-use crate::terminal::say;
 use super::scan::{name_filter, s3_source};
 use crate::cli::{ActorArg, InputArgs, OutputArgs, StatsFormat};
+use crate::terminal::say;
 use anyhow::{Context, Result};
 use cnitrail_core::merge::merge_events;
 use cnitrail_core::model::{Actor, EniEvent};
@@ -96,7 +96,9 @@ pub(super) fn read_into(
     if output.stats == StatsFormat::Text && !output.quiet {
         say!(
             "cnitrail: {} events read from {files} Parquet files; {} duplicate records dropped; {} actors settled with other files' evidence",
-            counts.events_read, counts.duplicates, counts.actors_resolved
+            counts.events_read,
+            counts.duplicates,
+            counts.actors_resolved
         );
     }
     Ok(summary)

@@ -1,9 +1,9 @@
 //! `cnitrail leaks`: the CNI's ENIs left idle.
 
-use crate::terminal::say;
 use super::collect::{collect, emit, exit_without_freeing};
 use crate::cli::{LeaksArgs, duration};
 use crate::exit::Code;
+use crate::terminal::say;
 use anyhow::Result;
 
 pub fn run(args: LeaksArgs) -> Result<Code> {

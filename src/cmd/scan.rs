@@ -1,10 +1,10 @@
 //! `cnitrail scan`: sources → events → the chosen format, with the accounting on stderr.
 
-use crate::terminal::say;
 use crate::cli::{ActorArg, InputArgs, OutputArgs, ScanArgs, StatsFormat};
 use crate::exit::Code;
 use crate::output::{Destination, Writer, default_format};
 use crate::progress::Progress;
+use crate::terminal::say;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use cnitrail_core::ScanSummary;
@@ -181,7 +181,9 @@ pub(super) fn report(summary: &ScanSummary, stats: StatsFormat, quiet: bool) -> 
     for m in summary.malformed_records.iter().take(SHOWN) {
         say!(
             "cnitrail: {}: record {}: {}",
-            m.file, m.record_index, m.reason
+            m.file,
+            m.record_index,
+            m.reason
         );
     }
     if summary.records_malformed > SHOWN as u64 {

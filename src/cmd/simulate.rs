@@ -1,8 +1,8 @@
 //! `cnitrail simulate`: a scenario from a file and flags, played by cnitrail-sim.
 
-use crate::terminal::say;
 use crate::cli::SimulateArgs;
 use crate::exit::Code;
+use crate::terminal::say;
 use anyhow::{Context, Result};
 use cnitrail_sim::scenario::{self, ModeName, Scenario, SubnetSpec, VersionShare};
 

@@ -1,9 +1,9 @@
 //! `cnitrail throttle`: when EC2 refused calls, and who was calling.
 
-use crate::terminal::say;
 use super::collect::{collect, emit_view, exit_without_freeing, write_sections};
 use crate::cli::{ThrottleArgs, ThrottleTable, duration};
 use crate::exit::Code;
+use crate::terminal::say;
 use anyhow::Result;
 use cnitrail_report::throttle::{Throttle, ThrottleOptions, throttle};
 use std::io::Write;

@@ -1,11 +1,11 @@
 //! `cnitrail who IP [--at TIME]`: every holder of an address, with the calls that prove it.
 
-use crate::terminal::say;
 use super::scan::{exit_code, report, scan_into};
 use crate::cli::WhoArgs;
 use crate::exit::Code;
 use crate::output::{Destination, default_format};
 use crate::rows::{Row, write_rows};
+use crate::terminal::say;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use cnitrail_core::source::window::parse_time;

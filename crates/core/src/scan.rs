@@ -338,7 +338,10 @@ impl Merger {
         }
         // A failed file's days: what a re-derived output of those days would miss.
         let record_days: Vec<chrono::NaiveDate> = if report.status == FileStatus::Failed {
-            records.iter().map(|r| r.events[0].event_time.date_naive()).collect()
+            records
+                .iter()
+                .map(|r| r.events[0].event_time.date_naive())
+                .collect()
         } else {
             Vec::new()
         };

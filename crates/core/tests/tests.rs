@@ -475,7 +475,11 @@ fn empty_documents_are_read_and_whitespace_is_named() {
     std::fs::write(d.join("f-blank.json"), " \n\t\r\n").unwrap();
     let (s, events) = run(&[d.to_path_buf()], &ScanOptions::default());
     assert!(events.is_empty());
-    assert_eq!((s.files_read, s.files_failed, s.records_read), (5, 1, 0), "{s:?}");
+    assert_eq!(
+        (s.files_read, s.files_failed, s.records_read),
+        (5, 1, 0),
+        "{s:?}"
+    );
     assert_eq!(s.failed_files[0].reason, "only whitespace, no JSON");
 }
 

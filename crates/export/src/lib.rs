@@ -47,13 +47,13 @@ pub mod store;
 use chrono::{DateTime, NaiveDate, Utc};
 use cnitrail_core::calls::CallCountRow;
 use cnitrail_core::stats::FailedDays;
-use std::collections::{BTreeMap, BTreeSet};
 use cnitrail_frames::polars::prelude::*;
 use cnitrail_frames::{ColumnSpec, ColumnType};
 use cnitrail_report::exhaustion::{ExhaustionOptions, exhaustion};
 use cnitrail_report::throttle::node_of_caller;
 use cnitrail_report::{ReportError, ReportInput};
 use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -484,9 +484,9 @@ pub fn export(
     };
     for table in options.tables() {
         let prepared = prepare(input, table, options)?;
-        summary
-            .tables
-            .push(write_table(store, table, prepared, options, &label, &covered)?);
+        summary.tables.push(write_table(
+            store, table, prepared, options, &label, &covered,
+        )?);
     }
     Ok(summary)
 }
@@ -517,7 +517,9 @@ fn date_name(day: i64) -> Result<String, ExportError> {
 /// The day of a data file's key, from its `event_date=YYYY-MM-DD` folder.
 fn key_day(key: &str) -> Option<i64> {
     let date = key.split('/').find_map(|p| p.strip_prefix("event_date="))?;
-    NaiveDate::parse_from_str(date, "%Y-%m-%d").ok().map(date_day)
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .map(date_day)
 }
 
 /// Days since the epoch of a date.

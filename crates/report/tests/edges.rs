@@ -260,7 +260,11 @@ fn a_long_input_gets_a_bounded_chart_that_keeps_its_peaks() {
         .unwrap()
         .into_no_null_iter()
         .collect();
-    assert_eq!(held, [0, 0, 0], "the state at the start of each of those steps");
+    assert_eq!(
+        held,
+        [0, 0, 0],
+        "the state at the start of each of those steps"
+    );
     assert_eq!(usage.series[0].points[0].1.total(), 10, "the step's peak");
 
     // A record dated in the year 9999 among them costs a row, not millions of minutes.

@@ -224,7 +224,16 @@ async fn transfer(ctx: &Ctx, job: &Job) -> Result<(), Stop> {
         // timeout, or ours around it) is retried here, like a body that breaks off.
         let broke = match sent {
             Ok(Ok(out)) => {
-                receive(ctx, job, out, resuming, &mut received, &mut etag, &mut total).await?
+                receive(
+                    ctx,
+                    job,
+                    out,
+                    resuming,
+                    &mut received,
+                    &mut etag,
+                    &mut total,
+                )
+                .await?
             }
             Ok(Err(e)) if is_timeout(&e) => Some(ctx.waited("no response")),
             Ok(Err(e)) => return Err(Stop::Failed(get_error(name, &e, received))),

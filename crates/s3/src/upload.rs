@@ -205,7 +205,12 @@ impl S3Store {
         match sent {
             Ok(_) => Ok(true),
             // 412: an object is there; 409: another conditional write of it is in progress.
-            Err(e) if matches!(e.raw_response().map(|r| r.status().as_u16()), Some(412 | 409)) => {
+            Err(e)
+                if matches!(
+                    e.raw_response().map(|r| r.status().as_u16()),
+                    Some(412 | 409)
+                ) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(self.error("PutObject", &full, describe::sdk(&e))),
@@ -231,7 +236,12 @@ impl S3Store {
                 .last_modified()
                 .and_then(|t| std::time::SystemTime::try_from(*t).ok())
                 .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-            let body = out.body.collect().await.map(|b| b.to_vec()).unwrap_or_default();
+            let body = out
+                .body
+                .collect()
+                .await
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
             Ok::<_, aws_sdk_s3::error::SdkError<_>>((body, modified))
         });
         match got {

@@ -768,7 +768,11 @@ fn stalled_heads_and_bodies_are_retried_after_the_read_timeout() {
         };
         let (src, obj) = one_object(bucket, &body, &proxy.url, opts);
         let got = within(30, move || read_all(obj).unwrap());
-        assert!(got == body, "{fault:?}: content differs ({} bytes)", got.len());
+        assert!(
+            got == body,
+            "{fault:?}: content differs ({} bytes)",
+            got.len()
+        );
         assert_eq!((src.get_requests(), src.resumes()), (2, 1), "{fault:?}");
     }
 }

@@ -1186,7 +1186,10 @@ mod tests {
         // A top-level value (a JSON line) too large is skipped the same way, and the lines
         // after it are read; so is a huge non-object element of a Records array.
         let lines = format!("{{\"a\":1}}\n{big}\n{{\"b\":2}}\n");
-        let nested = format!("{{\"pad\":[{{\"s\":\"{}\"}},1],\"k\":2}}\n{{\"b\":2}}", "y".repeat(5000));
+        let nested = format!(
+            "{{\"pad\":[{{\"s\":\"{}\"}},1],\"k\":2}}\n{{\"b\":2}}",
+            "y".repeat(5000)
+        );
         let string = format!("{{\"Records\":[\"{}\",{{\"b\":2}}]}}", "z".repeat(5000));
         for chunk in [1, 100, 4096, usize::MAX] {
             assert_eq!(
